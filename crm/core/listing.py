@@ -1,0 +1,185 @@
+"""List pages: columns the user chooses, sorting, pagination and saved views.
+
+A domain app describes its list once (`ListSpec` with `Column`s), its selector
+returns the filtered queryset with visibility applied, and `list_context()` turns the
+request's query string (`sort`, `cols`, `page`) into what `components/list.html`
+renders. An htmx request gets only the results (`components/list_results.html`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+
+from crm.core.models import SavedView
+
+PAGE_SIZES = (25, 50, 100)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Any
+    render: Callable[[Any], Any]
+    sort: str | None = None
+    css: str = ""
+
+
+@dataclass
+class ListSpec:
+    key: str
+    title: Any
+    columns: list[Column]
+    default_columns: list[str]
+    default_sort: str
+    create_url: str | None = None
+    create_label: Any = None
+    extra: dict = field(default_factory=dict)
+
+    @cached_property
+    def by_key(self) -> dict[str, Column]:
+        return {c.key: c for c in self.columns}
+
+    def sort_fields(self, sort: str) -> list[str] | None:
+        descending = sort.startswith("-")
+        column = self.by_key.get(sort.lstrip("-"))
+        if column is None or not column.sort:
+            return None
+        fields = [f.strip() for f in column.sort.split(",")]
+        if descending:
+            fields = [f[1:] if f.startswith("-") else f"-{f}" for f in fields]
+        return fields
+
+
+def link(url: str, text) -> str:
+    return format_html('<a href="{}">{}</a>', url, text)
+
+
+class ListPage:
+    """The state of one list request: sort, columns, page, and helpers for links."""
+
+    def __init__(self, request, spec: ListSpec, queryset: QuerySet):
+        self.request = request
+        self.spec = spec
+        params = request.GET
+        sort = params.get("sort") or spec.default_sort
+        order = spec.sort_fields(sort)
+        if order is None:
+            sort, order = spec.default_sort, spec.sort_fields(spec.default_sort)
+        self.sort = sort
+        self.columns = [
+            spec.by_key[k] for k in params.getlist("cols") if k in spec.by_key
+        ] or [spec.by_key[k] for k in spec.default_columns]
+        try:
+            page_size = int(params.get("page_size", PAGE_SIZES[0]))
+        except ValueError:
+            page_size = PAGE_SIZES[0]
+        self.page_size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[0]
+        paginator = Paginator(queryset.order_by(*order, "pk"), self.page_size)
+        try:
+            self.page = paginator.page(params.get("page") or 1)
+        except PageNotAnInteger:
+            self.page = paginator.page(1)
+        except EmptyPage:
+            self.page = paginator.page(paginator.num_pages)
+        self.rows = [
+            (row, [(c, c.render(row)) for c in self.columns]) for row in self.page
+        ]
+
+    def query(self, **changes) -> str:
+        """The current query string with some parameters replaced (None drops one)."""
+        params = self.request.GET.copy()
+        for key, value in changes.items():
+            params.pop(key, None)
+            if value is not None:
+                if isinstance(value, list | tuple):
+                    params.setlist(key, list(value))
+                else:
+                    params[key] = value
+        return params.urlencode()
+
+    @property
+    def column_keys(self) -> list[str]:
+        return [c.key for c in self.columns]
+
+    @property
+    def headers(self) -> list[dict]:
+        result = []
+        for column in self.columns:
+            header = {"column": column, "url": None, "direction": None}
+            if column.sort:
+                current = self.sort.lstrip("-") == column.key
+                descending = self.sort.startswith("-")
+                next_sort = (
+                    f"-{column.key}" if current and not descending else column.key
+                )
+                header["url"] = "?" + self.query(sort=next_sort, page=None)
+                if current:
+                    header["direction"] = "desc" if descending else "asc"
+            result.append(header)
+        return result
+
+    def page_url(self, number: int) -> str:
+        return "?" + self.query(page=number)
+
+    @property
+    def page_links(self) -> list[dict]:
+        """Links to nearby pages; None numbers are the elided gaps."""
+        paginator = self.page.paginator
+        links = []
+        for number in paginator.get_elided_page_range(self.page.number, on_each_side=2):
+            if number == paginator.ELLIPSIS:
+                links.append({"number": None, "url": None, "current": False})
+            else:
+                links.append(
+                    {
+                        "number": number,
+                        "url": self.page_url(number),
+                        "current": number == self.page.number,
+                    }
+                )
+        return links
+
+    @property
+    def saved_query(self) -> str:
+        """What a saved view stores: filters, sort and columns, without the page."""
+        return self.query(page=None)
+
+    @cached_property
+    def saved_views(self) -> list[SavedView]:
+        return list(
+            SavedView.objects.filter(user=self.request.user, list_key=self.spec.key)
+        )
+
+
+def list_context(
+    request, *, spec: ListSpec, queryset: QuerySet, filter_form=None
+) -> dict:
+    listing = ListPage(request, spec, queryset)
+    return {
+        "spec": spec,
+        "listing": listing,
+        "page_obj": listing.page,
+        "filter_form": filter_form,
+        "all_columns": spec.columns,
+    }
+
+
+def list_template(request, full: str = "components/list.html") -> str:
+    """The whole page, or only the results for an htmx request from the list itself."""
+    if getattr(request, "htmx", False) and not request.htmx.boosted:
+        return "components/list_results.html"
+    return full
+
+
+def querystring(params: dict) -> str:
+    return urlencode(
+        {k: v for k, v in params.items() if v not in (None, "")}, doseq=True
+    )
