@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import Record, ReferenceItem
+from crm.core.search import search_text
 
 
 class LegalForm(ReferenceItem):
@@ -211,6 +212,14 @@ class Company(ConsentMixin, Record):
     def get_absolute_url(self) -> str:
         return reverse("customers:company-detail", args=[self.pk])
 
+    def build_search_text(self, emails=(), phones=()) -> str:
+        """What the global search finds this company by; `emails`/`phones` are the
+        further contact points (ContactPoint values)."""
+        return search_text(
+            texts=[self.name, self.full_name, self.inn, self.ogrn, self.email, *emails],
+            phones=[self.phone, *phones],
+        )
+
 
 class Contact(ConsentMixin, Record):
     """A person: a client's employee, a private customer, a partner's staff member."""
@@ -285,6 +294,14 @@ class Contact(ConsentMixin, Record):
 
     def get_absolute_url(self) -> str:
         return reverse("customers:contact-detail", args=[self.pk])
+
+    def build_search_text(self, emails=(), phones=()) -> str:
+        """What the global search finds this person by; `emails`/`phones` are the
+        further contact points (ContactPoint values)."""
+        return search_text(
+            texts=[self.last_name, self.first_name, self.middle_name, self.email, *emails],
+            phones=[self.phone, *phones],
+        )
 
     @property
     def full_name(self) -> str:
