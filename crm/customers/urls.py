@@ -1,3 +1,28 @@
+from django.urls import path
+
+from crm.customers import views
 
 app_name = "customers"
-urlpatterns: list = []
+urlpatterns = [
+    path("companies/", views.company_list, name="company-list"),
+    path("companies/new/", views.company_create, name="company-create"),
+    path("companies/<int:pk>/", views.company_detail, name="company-detail"),
+    path("companies/<int:pk>/edit/", views.company_update, name="company-update"),
+    path("companies/<int:pk>/delete/", views.company_delete, name="company-delete"),
+    path("contacts/", views.contact_list, name="contact-list"),
+    path("contacts/new/", views.contact_create, name="contact-create"),
+    path("contacts/<int:pk>/", views.contact_detail, name="contact-detail"),
+    path("contacts/<int:pk>/edit/", views.contact_update, name="contact-update"),
+    path("contacts/<int:pk>/delete/", views.contact_delete, name="contact-delete"),
+    path("settings/tags/", views.tag_list, name="tag-list"),
+    path("settings/tags/<int:pk>/", views.tag_update, name="tag-update"),
+    path("settings/tags/<int:pk>/delete/", views.tag_delete, name="tag-delete"),
+    path(
+        "settings/lists/<slug:kind>/", views.reference_list, name="reference-list"
+    ),
+    path(
+        "settings/lists/<slug:kind>/<int:pk>/",
+        views.reference_update,
+        name="reference-update",
+    ),
+]
