@@ -58,6 +58,8 @@ class Position(ReferenceItem):
 
 
 class Tag(models.Model):
+    """A free label put on companies and contacts (any of them can be filtered by)."""
+
     name = models.CharField(_("name"), max_length=50, unique=True)
     color = models.CharField(_("colour"), max_length=7, default="#6c757d")
 
@@ -102,7 +104,8 @@ class Company(ConsentMixin, Record):
 
     object_type = "company"
     owner_fields = ("curator",)
-    audit_m2m = ("tags",)
+    # Further phones and e-mails are part of the history, like the tags.
+    audit_m2m = ("tags", "contact_points")
 
     name = models.CharField(_("name"), max_length=300)
     full_name = models.CharField(_("full legal name"), max_length=500, blank=True)
@@ -195,6 +198,7 @@ class Company(ConsentMixin, Record):
             models.Index(fields=["email"], name="company_email_idx"),
             models.Index(fields=["phone"], name="company_phone_idx"),
             models.Index(fields=["relation", "name"], name="company_relation_idx"),
+            models.Index(fields=["region", "name"], name="company_region_idx"),
             models.Index(fields=["-created_at"], name="company_created_idx"),
             models.Index(fields=["deleted_at"], name="company_deleted_idx"),
         ]
@@ -226,7 +230,7 @@ class Contact(ConsentMixin, Record):
 
     object_type = "contact"
     owner_fields = ("curator",)
-    audit_m2m = ("tags",)
+    audit_m2m = ("tags", "companies", "contact_points")
 
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     first_name = models.CharField(_("first name"), max_length=100)
@@ -299,7 +303,13 @@ class Contact(ConsentMixin, Record):
         """What the global search finds this person by; `emails`/`phones` are the
         further contact points (ContactPoint values)."""
         return search_text(
-            texts=[self.last_name, self.first_name, self.middle_name, self.email, *emails],
+            texts=[
+                self.last_name,
+                self.first_name,
+                self.middle_name,
+                self.email,
+                *emails,
+            ],
             phones=[self.phone, *phones],
         )
 
@@ -379,6 +389,8 @@ class ContactPoint(models.Model):
 
     class Meta:
         ordering = ["kind", "id"]
+        verbose_name = _("further phone or e-mail")
+        verbose_name_plural = _("further phones and e-mails")
         indexes = [
             models.Index(fields=["kind", "value"], name="contact_point_value_idx")
         ]
@@ -392,3 +404,14 @@ class ContactPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.value}" if self.label else self.value
+
+
+# The reference lists an administrator edits, by the slug of their settings page.
+REFERENCE_MODELS: dict[str, type[ReferenceItem]] = {
+    "legal-forms": LegalForm,
+    "industries": Industry,
+    "categories": CompanyCategory,
+    "sources": Source,
+    "sales-channels": SalesChannel,
+    "positions": Position,
+}

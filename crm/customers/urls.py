@@ -17,9 +17,7 @@ urlpatterns = [
     path("settings/tags/", views.tag_list, name="tag-list"),
     path("settings/tags/<int:pk>/", views.tag_update, name="tag-update"),
     path("settings/tags/<int:pk>/delete/", views.tag_delete, name="tag-delete"),
-    path(
-        "settings/lists/<slug:kind>/", views.reference_list, name="reference-list"
-    ),
+    path("settings/lists/<slug:kind>/", views.reference_list, name="reference-list"),
     path(
         "settings/lists/<slug:kind>/<int:pk>/",
         views.reference_update,
