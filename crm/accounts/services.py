@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+import smtplib
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from crm.accounts.models import ApiToken, Team, User
 from crm.core import visibility
 from crm.core.errors import DomainError, Forbidden
-from crm.core.validation import clean_email
+from crm.core.validation import clean_email, clean_phone
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "crm_"  # noqa: S105 - a public marker, not a secret
 
@@ -27,10 +38,20 @@ def _check_password(password: str, user: User | None = None) -> None:
 
 
 def _clean_user(user: User) -> None:
+    for name in ("first_name", "last_name", "middle_name", "position"):
+        setattr(user, name, (getattr(user, name) or "").strip())
+    for name in ("first_name", "last_name", "middle_name", "position", "email"):
+        limit = User._meta.get_field(name).max_length
+        if len(getattr(user, name) or "") > limit:
+            raise DomainError(
+                _("At most %(limit)d characters.") % {"limit": limit}, field=name
+            )
     if user.role not in visibility.Role.values:
         raise DomainError(_("Unknown role."), field="role")
     if user.email:
         user.email = clean_email(user.email, field="email")
+    if user.phone:
+        user.phone = clean_phone(user.phone, field="phone")
     if user.time_zone and user.time_zone not in zoneinfo.available_timezones():
         raise DomainError(_("Unknown time zone."), field="time_zone")
     if user.language not in ("", "en", "ru"):
@@ -45,18 +66,32 @@ def user_create(
     role: str,
     password: str | None = None,
     team: Team | None = None,
+    invite: bool = False,
     **fields,
 ) -> User:
     """Create a member of staff. `actor=None` is the command line (trusted).
 
     Without a password the user cannot sign in until they set one through the
-    password-reset letter.
+    password-reset letter; `invite=True` sends that letter (as an invitation) once
+    the transaction commits, so a refused creation sends nothing.
     """
     if actor is not None:
         visibility.ensure_admin(actor=actor)
     username = (username or "").strip()
     if not username:
         raise DomainError(_("Enter a user name."), field="username")
+    try:
+        User.username_validator(username)
+    except ValidationError:
+        raise DomainError(
+            _("Use at most 150 letters, digits and @ . + - _ in a user name."),
+            field="username",
+        ) from None
+    if len(username) > 150:
+        raise DomainError(
+            _("Use at most 150 letters, digits and @ . + - _ in a user name."),
+            field="username",
+        )
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(_("This user name is taken."), field="username")
     user = User(username=username, role=role, team=team, **fields)
@@ -66,8 +101,17 @@ def user_create(
         user.set_password(password)
     else:
         user.set_unusable_password()
+    if invite and not user.email:
+        raise DomainError(
+            _("Enter an e-mail address to send the invitation to."), field="email"
+        )
     user.is_superuser = user.is_staff = role == visibility.Role.ADMIN
     user.save()
+    if invite:
+        language = translation.get_language()
+        transaction.on_commit(
+            lambda: password_reset_send(user=user, invitation=True, language=language)
+        )
     return user
 
 
@@ -123,6 +167,10 @@ def user_set_password(*, actor: User | None, user: User, password: str) -> User:
     _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
+    # A new password ends a sign-in lockout: the locked-out page offers the reset.
+    from axes.utils import reset as axes_reset
+
+    axes_reset(username=user.username)
     return user
 
 
@@ -141,8 +189,10 @@ def team_save(
         clash = clash.exclude(pk=team.pk)
     if clash.exists():
         raise DomainError(_("A team with this name exists."), field="name")
+    if head is not None and not head.is_active:
+        raise DomainError(_("This user is deactivated."), field="head")
     team = team or Team()
-    team.name, team.head = name, head
+    team.name, team.head = name[:100], head
     team.save()
     return team
 
@@ -192,3 +242,95 @@ def api_token_authenticate(key: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- password reset and invitations ---------------------------------------------
+
+
+def password_reset_link(*, user: User, base_url: str | None = None) -> str:
+    """The one-time address where the user sets a new password.
+
+    The link is built from `settings.CRM_BASE_URL` unless a base is given, so a
+    forged Host header cannot send people's reset links to someone else's site. It
+    stops working once the password changes, and after PASSWORD_RESET_TIMEOUT.
+    """
+    base = (base_url or settings.CRM_BASE_URL).rstrip("/")
+    path = reverse(
+        "accounts:password-reset-confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return f"{base}{path}"
+
+
+def password_reset_send(
+    *,
+    user: User,
+    invitation: bool = False,
+    language: str | None = None,
+    base_url: str | None = None,
+) -> bool:
+    """E-mail the user a link to set a password, in the user's language.
+
+    `invitation=True` words the letter as a welcome for a new account. The user's
+    own language wins; `language` (the browser's, or the inviting administrator's)
+    is the fallback. A failing mail server is logged and reported as False, never
+    raised: the page must not reveal which addresses exist.
+    """
+    if not user.email or not user.is_active:
+        return False
+    template = "invitation" if invitation else "password_reset"
+    with translation.override(user.language or language or settings.LANGUAGE_CODE):
+        context = {
+            "user": user,
+            "link": password_reset_link(user=user, base_url=base_url),
+            "base_url": (base_url or settings.CRM_BASE_URL).rstrip("/"),
+        }
+        subject = render_to_string(f"accounts/email/{template}_subject.txt", context)
+        body = render_to_string(f"accounts/email/{template}.txt", context)
+    try:
+        send_mail(" ".join(subject.split()), body, None, [user.email])
+    except (OSError, smtplib.SMTPException):
+        logger.exception("Could not send the password letter to user %s", user.pk)
+        return False
+    return True
+
+
+def user_invite(*, actor: User, user: User) -> bool:
+    """Send a user the letter to set a password (administrators only).
+
+    A user who has never had a password gets the invitation wording, others the
+    ordinary reset letter. Nothing is written, so the letter goes at once and the
+    administrator learns whether the mail server took it (True) or not (False).
+    """
+    visibility.ensure_admin(actor=actor)
+    if not user.is_active:
+        raise DomainError(_("This user is deactivated."), field="is_active")
+    if not user.email:
+        raise DomainError(_("This user has no e-mail address."), field="email")
+    return password_reset_send(
+        user=user,
+        invitation=not user.has_usable_password(),
+        language=translation.get_language(),
+    )
+
+
+def password_reset_request(
+    *, email: str, language: str | None = None, base_url: str | None = None
+) -> int:
+    """Send a password letter to every active user with this e-mail address.
+
+    Users without a usable password get it too: that is how an invited user sets
+    their first password. Returns how many letters went out; the page shows the same
+    answer whatever the number, so it does not reveal who has an account.
+    """
+    email = (email or "").strip()
+    if not email:
+        raise DomainError(_("Enter your e-mail address."), field="email")
+    users = User.objects.filter(email__iexact=email, is_active=True)
+    return sum(
+        password_reset_send(user=user, language=language, base_url=base_url)
+        for user in users
+    )

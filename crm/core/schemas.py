@@ -50,3 +50,59 @@ def ordered(
             field="ordering",
         )
     return queryset.order_by(f"-{field}" if descending else field, "pk")
+
+
+# --- custom fields (the `custom-fields` endpoints of core) ----------------------------
+
+
+class CustomFieldOut(Schema):
+    """A custom field definition: values live under `custom_fields.<key>` of records."""
+
+    id: int
+    entity: str
+    key: str
+    label: str
+    label_en: str
+    label_ru: str
+    kind: str
+    choices: list[str]
+    is_required: bool
+    position: int
+    is_active: bool
+
+
+class CustomFieldIn(Schema):
+    """A new custom field; `entity` is `company` or `contact`, `kind` one of `text`,
+    `number`, `date`, `choice`, `boolean`; `choices` only for `choice`."""
+
+    entity: str
+    key: str
+    label_en: str = ""
+    label_ru: str = ""
+    kind: str
+    choices: list[str] = []
+    is_required: bool = False
+    position: int = 0
+    is_active: bool = True
+
+
+class CustomFieldPatch(Schema):
+    """A change to a custom field: only the fields sent change; key and entity stay,
+    and the type cannot change."""
+
+    label_en: str | None = None
+    label_ru: str | None = None
+    kind: str | None = None
+    choices: list[str] | None = None
+    is_required: bool | None = None
+    position: int | None = None
+    is_active: bool | None = None
+
+
+class CustomFieldFilter(ListQuery):
+    entity: str | None = None
+
+
+class CustomFieldListOut(Schema):
+    items: list[CustomFieldOut]
+    count: int

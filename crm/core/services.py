@@ -16,6 +16,7 @@ from crm.core import audit, visibility
 from crm.core.errors import Conflict, DomainError, Forbidden
 from crm.core.models import (
     CustomField,
+    CustomFieldEntity,
     CustomFieldKind,
     Notification,
     Record,
@@ -83,19 +84,35 @@ _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 
 
 def _clean_custom_field(field: CustomField) -> None:
+    if field.entity not in CustomFieldEntity.values:
+        raise DomainError(_("Choose companies or contacts."), field="entity")
     if not _KEY_RE.match(field.key or ""):
         raise DomainError(
             _("Use lower-case Latin letters, digits and _; start with a letter."),
             field="key",
         )
+    field.label_en = (field.label_en or "").strip()
+    field.label_ru = (field.label_ru or "").strip()
     if not (field.label_en or field.label_ru):
         raise DomainError(_("Give the field a name."), field="label_en")
+    for name in ("label_en", "label_ru"):
+        if len(getattr(field, name)) > 100:
+            raise DomainError(
+                _("At most %(limit)d characters.") % {"limit": 100}, field=name
+            )
+    if not isinstance(field.position, int) or not 0 <= field.position <= 2**31 - 1:
+        raise DomainError(_("Enter a whole number from 0."), field="position")
     if field.kind not in CustomFieldKind.values:
         raise DomainError(_("Unknown field type."), field="kind")
     if field.kind == CustomFieldKind.CHOICE:
         choices = [str(c).strip() for c in field.choices or [] if str(c).strip()]
         if not choices:
             raise DomainError(_("List at least one choice."), field="choices")
+        if any(len(choice) > 200 for choice in choices):
+            raise DomainError(
+                _("A choice may have at most %(limit)d characters.") % {"limit": 200},
+                field="choices",
+            )
         field.choices = list(dict.fromkeys(choices))
     else:
         field.choices = []
@@ -141,6 +158,14 @@ def custom_field_delete(*, actor, field: CustomField) -> None:
 # --- visibility rules -------------------------------------------------------------
 
 
+_SCOPE_ORDER = [
+    visibility.Scope.NONE,
+    visibility.Scope.OWN,
+    visibility.Scope.TEAM,
+    visibility.Scope.ALL,
+]
+
+
 @transaction.atomic
 def visibility_rules_set(*, actor, rules: dict[tuple[str, str], tuple[str, str]]):
     """Store an administrator's rules; rows equal to the defaults are dropped."""
@@ -154,6 +179,11 @@ def visibility_rules_set(*, actor, rules: dict[tuple[str, str], tuple[str, str]]
             raise DomainError(_("Unknown role or object type."))
         if view_scope not in valid or edit_scope not in valid:
             raise DomainError(_("Unknown scope."), field=f"{role}-{object_type}")
+        if _SCOPE_ORDER.index(edit_scope) > _SCOPE_ORDER.index(view_scope):
+            raise DomainError(
+                _("A role cannot change more records than it sees."),
+                field=f"{role}-{object_type}",
+            )
         if visibility.default_scopes(role, object_type) == (view_scope, edit_scope):
             VisibilityRule.objects.filter(role=role, object_type=object_type).delete()
             continue
