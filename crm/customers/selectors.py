@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -274,8 +276,13 @@ def contact_search(*, actor, query: str, limit: int = 8) -> list[Contact]:
 def tag_list(*, actor, q: str | None = None) -> QuerySet[Tag]:
     """Every tag (tags are shared by everyone), optionally by the start of a name."""
     queryset = Tag.objects.all()
+    q = (q or "").strip()
     if q:
-        queryset = queryset.filter(name__istartswith=q.strip())
+        # SQLite folds the case of Latin letters only: try the usual spellings too.
+        spellings = {q, q.lower(), q.capitalize(), q.upper()}
+        queryset = queryset.filter(
+            reduce(or_, (Q(name__istartswith=s) for s in spellings))
+        )
     return queryset
 
 

@@ -370,7 +370,8 @@ def test_employment_add_update_remove_keep_one_main_place(manager):
     )
     # then
     a.refresh_from_db()
-    assert b.is_primary and not a.is_primary
+    assert b.is_primary
+    assert not a.is_primary
     services.employment_update(actor=manager, employment=a, is_primary=True)
     b.refresh_from_db()
     assert not b.is_primary
