@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -28,6 +28,20 @@ from crm.core.validation import clean_email, clean_phone
 logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "crm_"  # noqa: S105 - a public marker, not a secret
+
+
+def _taken(queryset, field: str, value: str) -> bool:
+    """Whether a row has this value, ignoring case in every alphabet.
+
+    SQLite's case-insensitive comparison folds only ASCII, so «ОТДЕЛ» would not
+    clash with «Отдел»; names of staff and teams are few enough to compare here.
+    """
+    if queryset.filter(**{f"{field}__iexact": value}).exists():
+        return True
+    folded = value.casefold()
+    return any(
+        other.casefold() == folded for other in queryset.values_list(field, flat=True)
+    )
 
 
 def _check_password(password: str, user: User | None = None) -> None:
@@ -92,7 +106,7 @@ def user_create(
             _("Use at most 150 letters, digits and @ . + - _ in a user name."),
             field="username",
         )
-    if User.objects.filter(username__iexact=username).exists():
+    if _taken(User.objects.all(), "username", username):
         raise DomainError(_("This user name is taken."), field="username")
     user = User(username=username, role=role, team=team, **fields)
     _clean_user(user)
@@ -184,10 +198,8 @@ def team_save(
     name = (name or "").strip()
     if not name:
         raise DomainError(_("Enter the team's name."), field="name")
-    clash = Team.objects.filter(name__iexact=name)
-    if team is not None:
-        clash = clash.exclude(pk=team.pk)
-    if clash.exists():
+    others = Team.objects.exclude(pk=team.pk) if team is not None else Team.objects
+    if _taken(others.all(), "name", name):
         raise DomainError(_("A team with this name exists."), field="name")
     if head is not None and not head.is_active:
         raise DomainError(_("This user is deactivated."), field="head")
@@ -282,7 +294,8 @@ def password_reset_send(
     if not user.email or not user.is_active:
         return False
     template = "invitation" if invitation else "password_reset"
-    with translation.override(user.language or language or settings.LANGUAGE_CODE):
+    active_language = user.language or language or settings.LANGUAGE_CODE
+    with translation.override(active_language):
         context = {
             "user": user,
             "link": password_reset_link(user=user, base_url=base_url),
@@ -290,8 +303,14 @@ def password_reset_send(
         }
         subject = render_to_string(f"accounts/email/{template}_subject.txt", context)
         body = render_to_string(f"accounts/email/{template}.txt", context)
+    message = EmailMessage(
+        " ".join(subject.split()),
+        body,
+        to=[user.email],
+        headers={"Content-Language": active_language},
+    )
     try:
-        send_mail(" ".join(subject.split()), body, None, [user.email])
+        message.send()
     except (OSError, smtplib.SMTPException):
         logger.exception("Could not send the password letter to user %s", user.pk)
         return False

@@ -1,0 +1,22 @@
+"""Reading the letters that the smtp_sink fixture received."""
+
+from __future__ import annotations
+
+import email
+import re
+from email import policy
+
+
+def parse(message: dict) -> email.message.EmailMessage:
+    return email.message_from_string(message["data"], policy=policy.default)
+
+
+def body_of(message: dict) -> str:
+    return parse(message).get_body(preferencelist=("plain",)).get_content()
+
+
+def link_in(message: dict, base_url: str) -> str:
+    """The path of the first link to `base_url` in a letter."""
+    found = re.search(re.escape(base_url.rstrip("/")) + r"(/\S+)", body_of(message))
+    assert found, body_of(message)
+    return found.group(1)
