@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from crm.activities import selectors, services
 from crm.activities.schemas import (
@@ -63,7 +63,7 @@ def list_tasks(request, filters: Query[TaskFilter]):
 def create_task(request, payload: TaskIn):
     data = _service_data(payload.dict())
     task = services.task_create(actor=request.user, **data)
-    return 201, task
+    return Status(201, task)
 
 
 @router.get(
@@ -92,7 +92,7 @@ def update_task(request, task_id: int, payload: TaskPatch):
 def delete_task(request, task_id: int):
     task = selectors.task_get(actor=request.user, task_id=task_id)
     services.task_delete(actor=request.user, task=task)
-    return 204, None
+    return Status(204, None)
 
 
 # --- activities ---------------------------------------------------------------------
@@ -121,7 +121,9 @@ def list_activities(request, filters: Query[ActivityFilter]):
 def log_activity(request, payload: ActivityIn):
     data = _service_data(payload.dict(exclude_unset=True))
     activity = services.activity_log(actor=request.user, **data)
-    return 201, selectors.activity_get(actor=request.user, activity_id=activity.pk)
+    return Status(
+        201, selectors.activity_get(actor=request.user, activity_id=activity.pk)
+    )
 
 
 @router.get(
@@ -158,4 +160,4 @@ def update_activity(request, activity_id: int, payload: ActivityPatch):
 def delete_activity(request, activity_id: int):
     activity = selectors.activity_get(actor=request.user, activity_id=activity_id)
     services.activity_delete(actor=request.user, activity=activity)
-    return 204, None
+    return Status(204, None)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import Record
+from crm.core.search import search_text
 
 
 class TaskPriority(models.TextChoices):
@@ -85,6 +86,9 @@ class Task(Record):
         on_delete=models.CASCADE,
         related_name="tasks",
     )
+    # Normalised words of the title and description for word-prefix search (FTS5 /
+    # tsvector, see core.search); kept by the services.
+    search_text = models.TextField(blank=True, editable=False)
 
     objects = LiveTaskManager()
 
@@ -116,6 +120,9 @@ class Task(Record):
 
     def get_absolute_url(self) -> str:
         return reverse("activities:task-detail", args=[self.pk])
+
+    def build_search_text(self) -> str:
+        return search_text(texts=[self.title, self.description])
 
     @property
     def is_open(self) -> bool:
@@ -174,6 +181,8 @@ class Activity(Record):
         on_delete=models.CASCADE,
         related_name="activities",
     )
+    # Normalised words of the subject, text and outcome for search (see core.search).
+    search_text = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -197,6 +206,9 @@ class Activity(Record):
 
     def get_absolute_url(self) -> str:
         return reverse("activities:activity-detail", args=[self.pk])
+
+    def build_search_text(self) -> str:
+        return search_text(texts=[self.subject, self.body, self.outcome, self.location])
 
 
 def attachment_path(instance, filename: str) -> str:

@@ -123,7 +123,7 @@ def task_list(*, actor, filters: dict[str, Any] | None = None) -> QuerySet[Task]
     Filters: `status` (a status, or "active" for open and in progress), `priority`,
     `assignee` (a user id), `due_from` / `due_to` (a date or date-time; a date
     includes the whole day), `overdue` (True), `company`, `contact` (ids), `q` (words
-    of the title).
+    of the title or description, each matching a word's start).
     """
     filters = filters or {}
     queryset = _visible(Task.objects.all(), actor)
@@ -150,8 +150,7 @@ def task_list(*, actor, filters: dict[str, Any] | None = None) -> QuerySet[Task]
         queryset = queryset.filter(contact_id=filters["contact"])
     query = (filters.get("q") or "").strip()
     if query:
-        for word in query.split()[:6]:
-            queryset = queryset.filter(title__icontains=word)
+        queryset = matching(queryset, query)
     return queryset.select_related("assignee", "company", "contact", "created_by")
 
 
@@ -196,10 +195,7 @@ def activity_list(
         queryset = queryset.filter(occurred_at__lt=until)
     query = (filters.get("q") or "").strip()
     if query:
-        for word in query.split()[:6]:
-            queryset = queryset.filter(
-                Q(subject__icontains=word) | Q(body__icontains=word)
-            )
+        queryset = matching(queryset, query)
     return queryset.select_related("created_by", "company", "contact").prefetch_related(
         "attachments"
     )

@@ -295,6 +295,7 @@ def task_create(*, actor, title: str, **data) -> Task:
     data = {"assignee": actor, **data, "title": title}
     task = Task(created_by=actor)
     _clean_task(task, data, actor)
+    task.search_text = task.build_search_text()
     task.save()
     audit.record_create(actor, task)
     _notify_assignee(task, actor)
@@ -315,6 +316,7 @@ def task_update(*, actor, task: Task, version: int | None = None, **data) -> Tas
     before = audit.snapshot(task)
     previous_assignee = task.assignee_id
     _clean_task(task, data, actor)
+    task.search_text = task.build_search_text()
     claim_version(task, expected_version=version)
     task.save()
     audit.record_update(actor, task, before)
@@ -497,6 +499,7 @@ def activity_log(*, actor, kind: str, **data) -> Activity:
         )
     activity = Activity(created_by=actor, kind=kind)
     _clean_activity(activity, {**data, "kind": kind}, actor)
+    activity.search_text = activity.build_search_text()
     activity.save()
     audit.record_create(actor, activity)
     return activity
@@ -513,6 +516,7 @@ def activity_update(
         raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
     before = audit.snapshot(activity)
     _clean_activity(activity, data, actor)
+    activity.search_text = activity.build_search_text()
     claim_version(activity, expected_version=version)
     activity.save()
     audit.record_update(actor, activity, before)
@@ -575,6 +579,7 @@ def attachment_add(
         _attach_clients(activity, actor, {"company": company, "contact": contact})
         if activity.company_id is None and activity.contact_id is None:
             raise DomainError(_("Choose a company or a contact."), field="company")
+        activity.search_text = activity.build_search_text()
         activity.save()
         audit.record_create(actor, activity)
     attachment = Attachment(

@@ -9,6 +9,7 @@ import factory
 from django.utils import timezone
 
 from crm.activities.models import Activity, ActivityKind, Task
+from crm.core.search import search_text
 from crm.customers.models import Company, Contact, Employment
 
 
@@ -43,6 +44,9 @@ class TaskFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Позвонить клиенту {n}")
     due_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=1))
     created_by = factory.SelfAttribute("assignee")
+    search_text = factory.LazyAttribute(
+        lambda task: search_text(texts=[task.title, getattr(task, "description", "")])
+    )
 
 
 class ActivityFactory(factory.django.DjangoModelFactory):
@@ -52,3 +56,6 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     kind = ActivityKind.CALL
     subject = factory.Sequence(lambda n: f"Звонок {n}")
     occurred_at = factory.LazyFunction(timezone.now)
+    search_text = factory.LazyAttribute(
+        lambda a: search_text(texts=[a.subject, getattr(a, "body", "")])
+    )
