@@ -156,6 +156,10 @@ class QuickTaskForm(StyledForm):
     )
     assignee = _assignee_field()
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "quick_task_%s")
+        super().__init__(*args, **kwargs)
+
 
 class ActivityLogForm(StyledForm):
     """The quick "log a call / add a note / schedule a meeting" form of a card."""
@@ -186,6 +190,8 @@ class ActivityLogForm(StyledForm):
     location = forms.CharField(label=_("Place"), max_length=300, required=False)
 
     def __init__(self, *args, **kwargs):
+        # Own ids: the card page carries other forms with fields of the same names.
+        kwargs.setdefault("auto_id", "log_%s")
         super().__init__(*args, **kwargs)
         # Radio buttons are styled as a button group by the template.
         self.fields["kind"].widget.attrs["class"] = "btn-check"
@@ -218,6 +224,10 @@ class UploadForm(StyledForm):
 
     file = forms.FileField(label=_("File"))
     description = forms.CharField(label=_("Comment"), max_length=1000, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "upload_%s")
+        super().__init__(*args, **kwargs)
 
 
 class TaskFilterForm(StyledForm):

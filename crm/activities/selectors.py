@@ -29,8 +29,9 @@ from crm.activities.models import (
 from crm.core import audit, visibility
 from crm.core.errors import NotFound
 from crm.core.models import AuditAction, AuditEntry, CustomField
-from crm.core.search import is_searchable, matching
+from crm.core.search import matching
 from crm.customers.models import Company, Contact
+from crm.customers.selectors import company_search, contact_search
 
 ENTITIES: dict[str, Any] = {"company": Company, "contact": Contact}
 ACTIVE = "active"  # the status filter meaning "not done yet" (open or in progress)
@@ -89,11 +90,11 @@ def client_get(*, actor, entity: str, client_id: int):
 
 def client_search(*, actor, entity: str, query: str, limit: int = 20) -> list:
     """Companies or contacts whose name, e-mail or phone match, for pickers in forms."""
-    model = ENTITIES.get(entity)
-    if model is None or not is_searchable(query):
-        return []
-    queryset = visibility.visible(model.objects.all(), actor)
-    return list(matching(queryset, query).order_by(*model._meta.ordering)[:limit])
+    if entity == "company":
+        return company_search(actor=actor, query=query, limit=limit)
+    if entity == "contact":
+        return contact_search(actor=actor, query=query, limit=limit)
+    return []
 
 
 # --- tasks --------------------------------------------------------------------------
