@@ -1,6 +1,6 @@
 """The `custom-fields` API: everyone reads the definitions, administrators change them."""
 
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from crm.core.schemas import (
     CustomFieldFilter,
@@ -45,7 +45,7 @@ def list_custom_fields(request, filters: Query[CustomFieldFilter]):
 )
 def create_custom_field(request, payload: CustomFieldIn):
     """Define a custom field (administrators only)."""
-    return 201, custom_field_create(actor=request.user, **payload.dict())
+    return Status(201, custom_field_create(actor=request.user, **payload.dict()))
 
 
 @router.get(
@@ -79,4 +79,4 @@ def delete_custom_field(request, field_id: int):
     """Remove a definition; stored values stay in the records' history."""
     field = custom_field_get(actor=request.user, field_id=field_id)
     custom_field_delete(actor=request.user, field=field)
-    return 204, None
+    return Status(204, None)

@@ -111,13 +111,13 @@ def trash_list(*, actor, filters: dict[str, Any] | None = None) -> QuerySet:
     if not parts:  # an unknown type: nothing, in the same shape
         parts.append(_trash_rows(models[0].all_objects.none(), 0))
     combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    return combined.order_by("-deleted_at", "-kind", "-pk")
+    return combined.order_by("-deleted_at", "-_trash_kind", "-pk")
 
 
 def _trash_rows(rows: QuerySet, index: int) -> QuerySet:
     return (
-        rows.annotate(kind=Value(index, output_field=IntegerField()))
-        .values_list("kind", "pk", "deleted_at", "deleted_by_id")
+        rows.annotate(_trash_kind=Value(index, output_field=IntegerField()))
+        .values_list("_trash_kind", "pk", "deleted_at", "deleted_by_id")
         .order_by()
     )
 
