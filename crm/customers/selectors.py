@@ -13,7 +13,8 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -318,3 +319,21 @@ def reference_item_get(*, actor, kind: str, item_id: Any) -> ReferenceItem:
     if found is None:
         raise NotFound
     return found
+
+
+def tag_usage_list(*, actor) -> QuerySet[Tag]:
+    """Tags with how many companies and contacts carry each (the settings page)."""
+
+    def count(through, owner: str):
+        return Subquery(
+            through.objects.filter(tag_id=OuterRef("pk"))
+            .order_by()
+            .values("tag_id")
+            .annotate(n=Count(owner))
+            .values("n")
+        )
+
+    return Tag.objects.annotate(
+        company_count=Coalesce(count(Company.tags.through, "company_id"), 0),
+        contact_count=Coalesce(count(Contact.tags.through, "contact_id"), 0),
+    )

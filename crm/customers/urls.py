@@ -6,6 +6,7 @@ app_name = "customers"
 urlpatterns = [
     path("companies/", views.company_list, name="company-list"),
     path("companies/new/", views.company_create, name="company-create"),
+    path("companies/lookup/", views.company_lookup, name="company-lookup"),
     path("companies/<int:pk>/", views.company_detail, name="company-detail"),
     path("companies/<int:pk>/edit/", views.company_update, name="company-update"),
     path("companies/<int:pk>/delete/", views.company_delete, name="company-delete"),
