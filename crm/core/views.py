@@ -309,7 +309,9 @@ class CustomFieldForm(StyledForm):
             "It cannot change later."
         ),
     )
-    label_en = forms.CharField(label=gettext_lazy("Name in English"), max_length=100)
+    label_en = forms.CharField(
+        label=gettext_lazy("Name in English"), max_length=100, required=False
+    )
     label_ru = forms.CharField(
         label=gettext_lazy("Name in Russian"), max_length=100, required=False
     )

@@ -8,7 +8,8 @@ from email import policy
 
 
 def parse(message: dict) -> email.message.EmailMessage:
-    return email.message_from_string(message["data"], policy=policy.default)
+    # Parsed from bytes: an 8bit UTF-8 body read as a string comes back escaped.
+    return email.message_from_bytes(message["data"].encode(), policy=policy.default)
 
 
 def body_of(message: dict) -> str:

@@ -53,6 +53,7 @@ def test_password_reset_end_to_end_through_a_real_mail_server(
     letter = smtp_sink.messages[0]
     assert letter["to"] == [manager.email]
     assert manager.username in body_of(letter)
+    assert "Иван Петров" in body_of(letter)
 
     # when they open the link from the letter and set a new password
     link = link_in(letter, base_url)
