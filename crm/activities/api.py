@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import F
 from ninja import Query, Router, Status
 
 from crm.activities import selectors, services
@@ -51,9 +52,9 @@ def list_tasks(request, filters: Query[TaskFilter]):
     queryset = selectors.task_list(
         actor=request.user, filters=filters.dict(exclude={"page", "page_size"})
     )
-    queryset = ordered(
-        queryset.order_by("due_at", "pk"), filters.ordering, TASK_ORDERING
-    )
+    # Tasks without a due date last, on SQLite as on PostgreSQL.
+    by_due = queryset.order_by(F("due_at").asc(nulls_last=True), "pk")
+    queryset = ordered(by_due, filters.ordering, TASK_ORDERING)
     return paginate(queryset, page=filters.page, page_size=filters.page_size)
 
 

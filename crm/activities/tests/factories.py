@@ -18,6 +18,7 @@ class CompanyFactory(factory.django.DjangoModelFactory):
         model = Company
 
     name = factory.Sequence(lambda n: f"ООО «Ромашка {n}»")
+    search_text = factory.LazyAttribute(lambda c: search_text(texts=[c.name]))
 
 
 class ContactFactory(factory.django.DjangoModelFactory):
@@ -26,6 +27,9 @@ class ContactFactory(factory.django.DjangoModelFactory):
 
     first_name = "Мария"
     last_name = factory.Sequence(lambda n: f"Иванова{n}")
+    search_text = factory.LazyAttribute(
+        lambda c: search_text(texts=[c.last_name, c.first_name])
+    )
 
 
 class EmploymentFactory(factory.django.DjangoModelFactory):

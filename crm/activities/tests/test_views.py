@@ -532,3 +532,22 @@ def test_the_picker_offers_only_visible_companies(signed_in, manager, other_mana
     page = response.content.decode()
     assert "Ромашка Север" in page
     assert "Ромашка Юг" not in page
+
+
+def test_the_task_form_shows_the_chosen_company_only(signed_in, manager):
+    company = CompanyFactory(curator=manager, name="ООО «Лютик»")
+    CompanyFactory(curator=manager, name="ООО «Одуванчик»")
+
+    page = signed_in.get("/tasks/new/", {"company": company.pk}).content.decode()
+
+    assert f'<option value="{company.pk}" selected>ООО «Лютик»</option>' in page
+    assert "Одуванчик" not in page
+
+
+def test_the_edit_form_keeps_the_tasks_contact(signed_in, manager):
+    contact = ContactFactory(curator=manager, first_name="Анна", last_name="Ким")
+    task = TaskFactory(assignee=manager, contact=contact)
+
+    page = signed_in.get(f"/tasks/{task.pk}/edit/").content.decode()
+
+    assert f'<option value="{contact.pk}" selected>Ким Анна</option>' in page
