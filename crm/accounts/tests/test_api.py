@@ -1,7 +1,6 @@
 import pytest
 
 from crm.accounts.models import Team
-from crm.api import api
 
 
 @pytest.fixture
@@ -125,8 +124,9 @@ def test_users_api_is_read_only(api_client, manager):
     assert client.delete(f"/users/{manager.pk}").status_code == 405
 
 
-def test_openapi_names_operations_after_selectors():
-    schema = api.get_openapi_schema()
+def test_openapi_names_operations_after_selectors(client):
+    # Read over HTTP: the API module is a higher layer than this app.
+    schema = client.get("/api/v1/openapi.json").json()
     operations = {
         op["operationId"]
         for path in schema["paths"].values()

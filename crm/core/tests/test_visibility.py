@@ -11,7 +11,6 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps
 
-from crm.accounts.models import Team
 from crm.core import visibility
 from crm.core.errors import Forbidden
 from crm.core.services import visibility_rules_set
@@ -51,6 +50,7 @@ def _fast_passwords(settings):
 @pytest.fixture
 def people(make_user):
     """An actor factory plus a team mate and a stranger who own records."""
+    Team = apps.get_model("accounts", "Team")  # noqa: N806 - a model class
     team = Team.objects.create(name="Восток")
     other_team = Team.objects.create(name="Запад")
     mate = make_user(role="sales", team=team)
