@@ -7,6 +7,8 @@ import datetime as dt
 from django import template
 from django.utils import formats, timezone
 
+from crm.core import visibility
+
 register = template.Library()
 
 PRIORITY_CLASSES = {"urgent": "danger", "high": "warning", "low": "secondary"}
@@ -38,3 +40,9 @@ def audit_value(value):
 def priority_class(priority: str) -> str:
     """The Bootstrap colour of a task priority's badge."""
     return PRIORITY_CLASSES.get(priority, "light")
+
+
+@register.filter
+def editable_by(record, user) -> bool:
+    """Whether the user may change the record (buttons are shown only then)."""
+    return visibility.can(user, record, "edit")

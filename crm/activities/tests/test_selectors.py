@@ -333,3 +333,31 @@ def test_my_day_shows_overdue_today_meetings_upcoming_and_recent(
     assert colleagues_call in result.recent
     assert result.done_today == 1
     assert not result.is_empty
+
+
+def test_the_timeline_names_custom_fields_by_their_label(
+    manager, django_assert_max_num_queries
+):
+    from crm.core.models import AuditAction, CustomField
+
+    CustomField.objects.create(
+        entity="company", key="size", label_en="Staff", label_ru="Штат", kind="number"
+    )
+    company = CompanyFactory(curator=manager)
+    AuditEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(company),
+        object_id=company.pk,
+        object_repr=str(company),
+        action=AuditAction.UPDATE,
+        actor=manager,
+        changes={
+            "custom_fields.size": {"old": "10", "new": "12"},
+            "description": {"old": None, "new": "Растут"},
+        },
+    )
+
+    with django_assert_max_num_queries(7):
+        (item,) = selectors.timeline(actor=manager, entity="company", obj=company).items
+
+    assert ("Staff", "10", "12") in item.changes
+    assert ("notes", None, "Растут") in item.changes

@@ -551,3 +551,19 @@ def test_the_edit_form_keeps_the_tasks_contact(signed_in, manager):
     page = signed_in.get(f"/tasks/{task.pk}/edit/").content.decode()
 
     assert f'<option value="{contact.pk}" selected>Ким Анна</option>' in page
+
+
+def test_a_read_only_user_sees_the_timeline_but_no_forms_or_buttons(make_user, manager):
+    reader = make_user(role="readonly")
+    company = CompanyFactory(curator=manager)
+    ActivityFactory(created_by=manager, company=company, subject="Первый звонок")
+    task = TaskFactory(assignee=manager, company=company)
+
+    panels = _panels("company", reader, company)
+
+    main, side = "".join(panels["main"]), "".join(panels["side"])
+    assert "Первый звонок" in main
+    assert "log-forms-" not in main
+    assert f"/tasks/{task.pk}/complete/" not in side
+    assert f"/tasks/{task.pk}/" in side
+    assert "<details" not in side
