@@ -47,6 +47,12 @@ ERROR_FIELDS = {
 }
 
 
+class DropdownCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes in a dropdown, so a long list of tags fits the filter bar."""
+
+    template_name = "customers/widgets/dropdown_checkboxes.html"
+
+
 def _reference_field(model, label, current=None, required=False):
     """Active items of a reference list, plus the record's current (maybe retired)."""
     queryset = model.objects.filter(Q(is_active=True) | Q(pk=current))
@@ -57,6 +63,7 @@ def _reference_field(model, label, current=None, required=False):
 
 def style_fields(form: forms.Form) -> None:
     """Give Bootstrap's classes to fields added after `StyledForm.__init__`."""
+    size = " form-select-sm" if getattr(form, "compact", False) else ""
     for field in form.fields.values():
         widget = field.widget
         if "class" in widget.attrs:
@@ -64,9 +71,9 @@ def style_fields(form: forms.Form) -> None:
         if isinstance(widget, forms.CheckboxInput):
             widget.attrs["class"] = "form-check-input"
         elif isinstance(widget, forms.Select | forms.SelectMultiple):
-            widget.attrs["class"] = "form-select"
+            widget.attrs["class"] = f"form-select{size}"
         else:
-            widget.attrs["class"] = "form-control"
+            widget.attrs["class"] = "form-control" + size.replace("select", "control")
 
 
 def _users():
@@ -106,8 +113,12 @@ class CompanyPickerField(forms.IntegerField):
         return {}
 
 
-def set_picker_choices(form: forms.Form, name: str, actor) -> None:
-    """Offer the chosen company (submitted or initial) as the select's only option."""
+def set_picker_choices(form: forms.Form, name: str, actor, keep_id=None) -> None:
+    """Offer the chosen company (submitted or initial) as the select's only option.
+
+    `keep_id` is the value already stored: when it is a company hidden from the
+    actor it stays chosen under a neutral name, so saving the form keeps it.
+    """
     field = form.fields[name]
     raw = form.data.get(form.add_prefix(name)) if form.is_bound else None
     if raw is None:
@@ -122,6 +133,8 @@ def set_picker_choices(form: forms.Form, name: str, actor) -> None:
         )
         if company is not None:
             choices.append((company.pk, company.name))
+        elif keep_id is not None and int(raw) == keep_id:
+            choices.append((keep_id, _("A company you cannot see")))
     field.widget.choices = choices
 
 
@@ -170,7 +183,10 @@ class CompanyForm(StyledForm):
     consent_sms = forms.BooleanField(label=_("Agrees to SMS"), required=False)
     consent_phone = forms.BooleanField(label=_("Agrees to calls"), required=False)
     tags = forms.ModelMultipleChoiceField(
-        label=_("Tags"), queryset=Tag.objects.all(), required=False
+        label=_("Tags"),
+        queryset=Tag.objects.all(),
+        required=False,
+        widget=DropdownCheckboxes,
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -200,7 +216,7 @@ class CompanyForm(StyledForm):
         add_custom_fields(self, list(custom_fields), company.custom_fields)
         self.custom_field_names = [f"{CF}{f.key}" for f in custom_fields]
         style_fields(self)
-        set_picker_choices(self, "parent", actor)
+        set_picker_choices(self, "parent", actor, keep_id=company.parent_id)
 
     def service_data(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -247,8 +263,28 @@ class PointForm(StyledForm):
     """One further phone or e-mail; a row with an empty value is no row."""
 
     compact = True
-    label = forms.CharField(label=_("Label"), max_length=50, required=False)
-    value = forms.CharField(label=_("Value"), max_length=254, required=False)
+    label = forms.CharField(
+        label=_("Label"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("label"), "aria-label": _("Label")}
+        ),
+    )
+    value = forms.CharField(
+        label=_("Value"),
+        max_length=254,
+        required=False,
+        widget=forms.TextInput(attrs={"aria-label": _("Value")}),
+    )
+
+    def __init__(self, *args, kind: str = "phone", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["value"].widget.attrs["placeholder"] = (
+            "+7 916 123-45-67" if kind == "phone" else "name@example.com"
+        )
+        if kind == "phone":
+            self.fields["value"].widget.attrs["inputmode"] = "tel"
 
 
 PointFormSet = formset_factory(PointForm, extra=2)
@@ -304,7 +340,10 @@ class ContactForm(StyledForm):
     consent_sms = forms.BooleanField(label=_("Agrees to SMS"), required=False)
     consent_phone = forms.BooleanField(label=_("Agrees to calls"), required=False)
     tags = forms.ModelMultipleChoiceField(
-        label=_("Tags"), queryset=Tag.objects.all(), required=False
+        label=_("Tags"),
+        queryset=Tag.objects.all(),
+        required=False,
+        widget=DropdownCheckboxes,
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -387,6 +426,12 @@ class BaseEmploymentFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "actor": self.actor}
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove")
+            form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
 
 EmploymentFormSet = formset_factory(
     EmploymentForm, formset=BaseEmploymentFormSet, extra=1, can_delete=True
@@ -430,12 +475,6 @@ def employment_rows(formset) -> tuple[list[dict], list[int]]:
 
 
 # --- list filters -------------------------------------------------------------------
-
-
-class DropdownCheckboxes(forms.CheckboxSelectMultiple):
-    """Checkboxes in a dropdown, so a long list of tags fits the filter bar."""
-
-    template_name = "customers/widgets/dropdown_checkboxes.html"
 
 
 def _yes_no(value: str | None) -> bool | None:

@@ -312,8 +312,12 @@ def _company_form_page(request, company: Company | None):
     conflict = False
     if request.method == "POST":
         form = CompanyForm(request.POST, **kwargs)
-        phones = PointFormSet(request.POST, prefix="phones")
-        emails = PointFormSet(request.POST, prefix="emails")
+        phones = PointFormSet(
+            request.POST, prefix="phones", form_kwargs={"kind": "phone"}
+        )
+        emails = PointFormSet(
+            request.POST, prefix="emails", form_kwargs={"kind": "email"}
+        )
         forms_valid = [form.is_valid(), phones.is_valid(), emails.is_valid()]
         if all(forms_valid):
             phone_rows, phone_indexes = point_rows(phones)
@@ -360,8 +364,13 @@ def _company_form_page(request, company: Company | None):
         phones = PointFormSet(
             initial=_points_with_phones_formatted(point_initial(company, "phone")),
             prefix="phones",
+            form_kwargs={"kind": "phone"},
         )
-        emails = PointFormSet(initial=point_initial(company, "email"), prefix="emails")
+        emails = PointFormSet(
+            initial=point_initial(company, "email"),
+            prefix="emails",
+            form_kwargs={"kind": "email"},
+        )
     return render(
         request,
         "customers/company_form.html",
@@ -564,8 +573,12 @@ def _contact_form_page(request, contact: Contact | None):
     conflict = False
     if request.method == "POST":
         form = ContactForm(request.POST, **kwargs)
-        phones = PointFormSet(request.POST, prefix="phones")
-        emails = PointFormSet(request.POST, prefix="emails")
+        phones = PointFormSet(
+            request.POST, prefix="phones", form_kwargs={"kind": "phone"}
+        )
+        emails = PointFormSet(
+            request.POST, prefix="emails", form_kwargs={"kind": "email"}
+        )
         jobs = EmploymentFormSet(request.POST, prefix="companies", actor=request.user)
         forms_valid = [
             form.is_valid(),
@@ -626,8 +639,13 @@ def _contact_form_page(request, contact: Contact | None):
         phones = PointFormSet(
             initial=_points_with_phones_formatted(point_initial(contact, "phone")),
             prefix="phones",
+            form_kwargs={"kind": "phone"},
         )
-        emails = PointFormSet(initial=point_initial(contact, "email"), prefix="emails")
+        emails = PointFormSet(
+            initial=point_initial(contact, "email"),
+            prefix="emails",
+            form_kwargs={"kind": "email"},
+        )
         jobs = EmploymentFormSet(
             initial=jobs_initial, prefix="companies", actor=request.user
         )

@@ -634,3 +634,29 @@ def test_navigation_links_to_the_lists(client, manager):
     html = client.get(reverse("customers:contact-list")).content.decode()
     assert f'href="{reverse("customers:company-list")}"' in html
     assert f'href="{reverse("customers:contact-list")}"' in html
+
+
+def test_saving_a_company_keeps_a_parent_hidden_from_the_editor(
+    client, manager, other_manager
+):
+    # given: the parent belongs to someone the manager cannot see
+    hidden_parent = CompanyFactory(curator=other_manager, name="Секретный холдинг")
+    company = CompanyFactory(curator=manager, parent=hidden_parent)
+    client.force_login(manager)
+    url = reverse("customers:company-update", args=[company.pk])
+    # when
+    html = client.get(url).content.decode()
+    response = client.post(
+        url,
+        _company_post(
+            curator=manager.pk,
+            version=str(company.version),
+            parent=str(hidden_parent.pk),
+        ),
+    )
+    # then
+    assert "Секретный холдинг" not in html
+    assert f'<option value="{hidden_parent.pk}" selected>' in html
+    assert response.status_code == 302
+    company.refresh_from_db()
+    assert company.parent_id == hidden_parent.pk
