@@ -32,7 +32,7 @@ LOGGABLE_KIND_CHOICES = [
 ]
 
 # What each kind of quick log keeps; the form shows only these (CSS, no script).
-KIND_FIELDS = {
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
     ActivityKind.CALL: (
         "subject",
         "body",
@@ -262,7 +262,9 @@ class TaskFilterForm(StyledForm):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].empty_label = _("Anyone")
+        assignee = self.fields["assignee"]
+        assert isinstance(assignee, forms.ModelChoiceField)
+        assignee.empty_label = _("Anyone")
         self.fields["company"] = _client_field(actor, "company", _("Company"))
         self.fields["company"].widget.attrs["class"] = "form-select form-select-sm"
 

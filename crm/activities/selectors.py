@@ -229,7 +229,15 @@ def attachment_get(*, actor, attachment_id: int) -> Attachment:
     return attachment
 
 
-def record_history(*, actor, obj, limit: int = 50) -> list[AuditEntry]:
+@dataclass
+class HistoryItem:
+    """An entry of a record's own history with its (label, old, new) rows."""
+
+    entry: AuditEntry
+    rows: list
+
+
+def record_history(*, actor, obj, limit: int = 50) -> list[HistoryItem]:
     """The newest entries of a task's or activity's own change history.
 
     The caller has loaded `obj` through `task_get`/`activity_get`, which checked that
@@ -243,9 +251,7 @@ def record_history(*, actor, obj, limit: int = 50) -> list[AuditEntry]:
         .select_related("actor", "content_type")
         .order_by("-at", "-id")[:limit]
     )
-    for entry in entries:
-        entry.rows = audit.describe(entry)
-    return entries
+    return [HistoryItem(entry, audit.describe(entry)) for entry in entries]
 
 
 # --- the timeline -------------------------------------------------------------------
@@ -374,7 +380,8 @@ def timeline(
     page_size = min(max(int(page_size or TIMELINE_PAGE_SIZE), 1), 100)
     offset = (page - 1) * page_size
     depth = offset + page_size + 1
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for kind, queryset in _timeline_sources(entity, obj, depth):
         sql, sql_params = _sql(queryset)
         parts.append(f"SELECT '{kind}' AS k, s.oid, s.ts FROM ({sql}) s")  # noqa: S608

@@ -81,19 +81,21 @@ def _clean_datetime(value: Any, *, field: str) -> dt.datetime | None:
     """A date and time from a form, the API or code; naive values are the user's."""
     if value in (None, ""):
         return None
+    parsed: dt.datetime | None
     if isinstance(value, dt.datetime):
-        result = value
+        parsed = value
     elif isinstance(value, dt.date):
-        result = dt.datetime.combine(value, dt.time(9, 0))
+        parsed = dt.datetime.combine(value, dt.time(9, 0))
     else:
         try:
-            result = parse_datetime(str(value).strip())
+            parsed = parse_datetime(str(value).strip())
         except ValueError:
-            result = None
-        if result is None:
-            raise DomainError(
-                _("Enter a date and time, like 2025-03-14 15:30."), field=field
-            )
+            parsed = None
+    if parsed is None:
+        raise DomainError(
+            _("Enter a date and time, like 2025-03-14 15:30."), field=field
+        )
+    result = parsed
     if timezone.is_naive(result):
         result = timezone.make_aware(result)
     return result
@@ -357,7 +359,8 @@ def task_reopen(*, actor, task: Task, version: int | None = None) -> Task:
 def task_delete(*, actor, task: Task) -> Task:
     """Move a task to the trash; an administrator can restore it."""
     visibility.ensure_can_edit(actor=actor, obj=task)
-    return record_trash(actor=actor, obj=task)
+    record_trash(actor=actor, obj=task)
+    return task
 
 
 # --- reminders ----------------------------------------------------------------------
@@ -527,7 +530,8 @@ def activity_update(
 def activity_delete(*, actor, activity: Activity) -> Activity:
     """Move an activity (and with it its files) to the trash."""
     visibility.ensure_can_edit(actor=actor, obj=activity)
-    return record_trash(actor=actor, obj=activity)
+    record_trash(actor=actor, obj=activity)
+    return activity
 
 
 # --- files --------------------------------------------------------------------------

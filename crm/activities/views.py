@@ -405,7 +405,7 @@ def activity_upload(request, pk: int):
             return redirect(activity.get_absolute_url())
     for errors in form.errors.values():
         for message in errors:
-            messages.error(request, message)
+            messages.error(request, str(message))
     return redirect(activity.get_absolute_url())
 
 
