@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import zoneinfo
 from functools import cache
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -24,12 +25,12 @@ def _time_zones() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
+def time_zone_choices() -> list[tuple[str, Any]]:
     default = _("Server's time zone (%(zone)s)") % {"zone": settings.TIME_ZONE}
     return [("", default), *_time_zones()]
 
 
-def language_choices() -> list[tuple[str, str]]:
+def language_choices() -> list[tuple[str, Any]]:
     return [("", _("The browser's language")), ("en", "English"), ("ru", "Русский")]
 
 
@@ -44,13 +45,12 @@ class ProfileForm(StyledForm):
     email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     position = forms.CharField(label=_("Position"), max_length=150, required=False)
-    language = forms.ChoiceField(label=_("Language"), required=False)
-    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["language"].choices = language_choices()
-        self.fields["time_zone"].choices = time_zone_choices()
+    language = forms.ChoiceField(
+        label=_("Language"), required=False, choices=language_choices
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), required=False, choices=time_zone_choices
+    )
 
 
 class ApiTokenForm(StyledForm):
@@ -62,16 +62,14 @@ class ApiTokenForm(StyledForm):
     )
 
 
-class StaffPasswordMixin:
+def check_two_passwords(form: forms.Form, *, required: bool) -> None:
     """Two password fields that must match (the strength check is the service's)."""
-
-    def clean_passwords(self, required: bool) -> None:
-        first = self.cleaned_data.get("password1") or ""
-        second = self.cleaned_data.get("password2") or ""
-        if required and not first:
-            self.add_error("password1", _("Enter a password."))
-        elif first != second:
-            self.add_error("password2", _("The two passwords differ."))
+    first = form.cleaned_data.get("password1") or ""
+    second = form.cleaned_data.get("password2") or ""
+    if required and not first:
+        form.add_error("password1", _("Enter a password."))
+    elif first != second:
+        form.add_error("password2", _("The two passwords differ."))
 
 
 class UserForm(StyledForm):
@@ -94,7 +92,7 @@ class UserForm(StyledForm):
     )
 
 
-class UserCreateForm(StaffPasswordMixin, UserForm):
+class UserCreateForm(UserForm):
     """A new member of staff: a password now, or an invitation letter."""
 
     SET_PASSWORD = "password"  # noqa: S105 - a choice value, not a secret
@@ -132,14 +130,13 @@ class UserCreateForm(StaffPasswordMixin, UserForm):
 
     def clean(self):
         cleaned = super().clean()
-        invite = cleaned.get("access") == self.INVITE
-        if invite:
-            if not cleaned.get("email"):
+        if self.cleaned_data.get("access") == self.INVITE:
+            if not self.cleaned_data.get("email"):
                 self.add_error(
                     "email", _("Enter an e-mail address to send the invitation to.")
                 )
         else:
-            self.clean_passwords(required=True)
+            check_two_passwords(self, required=True)
         return cleaned
 
 
@@ -149,7 +146,7 @@ class UserUpdateForm(UserForm):
     )
 
 
-class UserPasswordForm(StaffPasswordMixin, StyledForm):
+class UserPasswordForm(StyledForm):
     """An administrator sets someone's password."""
 
     password1 = forms.CharField(
@@ -165,7 +162,7 @@ class UserPasswordForm(StaffPasswordMixin, StyledForm):
 
     def clean(self):
         cleaned = super().clean()
-        self.clean_passwords(required=True)
+        check_two_passwords(self, required=True)
         return cleaned
 
 

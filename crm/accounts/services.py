@@ -51,11 +51,20 @@ def _check_password(password: str, user: User | None = None) -> None:
         raise DomainError(" ".join(error.messages), field="password") from None
 
 
+# The model's max_length of the fields people type (SQLite would not enforce them).
+_LENGTH_LIMITS = {
+    "first_name": 150,
+    "last_name": 150,
+    "middle_name": 150,
+    "position": 150,
+    "email": 254,
+}
+
+
 def _clean_user(user: User) -> None:
     for name in ("first_name", "last_name", "middle_name", "position"):
         setattr(user, name, (getattr(user, name) or "").strip())
-    for name in ("first_name", "last_name", "middle_name", "position", "email"):
-        limit = User._meta.get_field(name).max_length
+    for name, limit in _LENGTH_LIMITS.items():
         if len(getattr(user, name) or "") > limit:
             raise DomainError(
                 _("At most %(limit)d characters.") % {"limit": limit}, field=name

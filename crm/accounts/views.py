@@ -256,7 +256,7 @@ def user_list_spec() -> ListSpec:
         ],
         default_columns=["name", "username", "role", "team", "is_active", "last_login"],
         default_sort="name",
-        create_url=reverse_lazy("accounts:user-create"),
+        create_url=reverse("accounts:user-create"),
         create_label=gettext_lazy("New user"),
     )
 

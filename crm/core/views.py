@@ -4,6 +4,7 @@ custom fields, visibility rules and saved views."""
 from __future__ import annotations
 
 from functools import wraps
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -79,7 +80,7 @@ def pagination(request, page) -> dict:
     params.pop("page", None)
     base = params.urlencode()
     prefix = f"?{base}&page=" if base else "?page="
-    links = []
+    links: list[dict[str, Any]] = []
     paginator = page.paginator
     for number in paginator.get_elided_page_range(page.number, on_each_side=2):
         if number == paginator.ELLIPSIS:
@@ -439,7 +440,7 @@ class VisibilityRulesForm(StyledForm):
     def __init__(self, *args, matrix, **kwargs):
         self.matrix = matrix
         # The fields depend on the roles and object types registered at run time.
-        self.base_fields = {
+        self.base_fields = {  # type: ignore[misc]
             _rule_field(row["role"], cell["object_type"], action): forms.ChoiceField(
                 label=cell["label"],
                 choices=visibility.Scope.choices,

@@ -9,6 +9,9 @@ from crm.accounts.services import (
 from crm.accounts.tests.mail import body_of, link_in, parse
 from crm.core.errors import DomainError, Forbidden
 
+# Sign-in and password changes run through the real Argon2 hasher.
+REAL_PASSWORD_HASHING = True
+
 BASE = "http://crm.example.test"
 NEW_PASSWORD = "Brand-New-Secret-77"
 

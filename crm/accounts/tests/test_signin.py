@@ -1,3 +1,7 @@
+# Sign-in and password changes run through the real Argon2 hasher.
+REAL_PASSWORD_HASHING = True
+
+
 def test_sign_in_page_renders_in_the_browsers_language(client, db):
     response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200

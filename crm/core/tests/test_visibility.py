@@ -41,12 +41,6 @@ CASES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Hundreds of users are made here; Argon2 is tested in accounts.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def people(make_user):
     """An actor factory plus a team mate and a stranger who own records."""
