@@ -18,10 +18,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from crm.activities.models import (
     OPEN_STATUSES,
@@ -35,6 +39,7 @@ from crm.activities.models import (
 )
 from crm.core import audit, visibility
 from crm.core.errors import DomainError, NotFound
+from crm.core.models import Notification
 from crm.core.services import claim_version, notification_send, record_trash
 from crm.customers.models import Company, Contact, Employment
 
@@ -426,6 +431,56 @@ def _send_reminder(task: Task) -> None:
             body="\n".join(lines),
             url=task.get_absolute_url(),
         )
+
+
+def task_overdue_nudges_send(*, now: dt.datetime | None = None) -> int:
+    """Tell each user once a day how many of their tasks are overdue.
+
+    One notice per user and day, whatever the number of tasks: a nudge, not a flood.
+    The day's notice is looked for inside the same transaction that writes it, so a
+    re-run after a crash sends nothing twice.
+    """
+    now = now or timezone.now()
+    day_start = timezone.localtime(now).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    counts = (
+        Task.objects.filter(status__in=OPEN_STATUSES, due_at__lt=now)
+        .values("assignee")
+        .annotate(overdue=Count("pk"))
+        .order_by("assignee")
+    )
+    list_url = reverse("activities:task-list")
+    sent = 0
+    user_model = get_user_model()
+    for row in counts:
+        with transaction.atomic():
+            # Locking the user row serialises two runs for one user (PostgreSQL);
+            # SQLite's writers are serial anyway.
+            user = (
+                user_model.objects.select_for_update()
+                .filter(pk=row["assignee"], is_active=True)
+                .first()
+            )
+            if user is None:
+                continue
+            url = f"{list_url}?" + urlencode(
+                {"assignee": user.pk, "status": "active", "overdue": "on"}
+            )
+            if Notification.objects.filter(
+                user=user, url=url, created_at__gte=day_start
+            ).exists():
+                continue
+            with translation.override(_language_of(user)):
+                title = ngettext(
+                    "You have %(count)d overdue task.",
+                    "You have %(count)d overdue tasks.",
+                    row["overdue"],
+                ) % {"count": row["overdue"]}
+                body = _("Close what is done, or move the due date.")
+            notification_send(user=user, title=title, body=body, url=url)
+            sent += 1
+    return sent
 
 
 # --- activities ---------------------------------------------------------------------

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from crm.activities import tasks
 from crm.activities.models import Task, TaskStatus
-from crm.activities.services import task_reminders_send
+from crm.activities.services import task_overdue_nudges_send, task_reminders_send
 from crm.activities.tests.factories import CompanyFactory, TaskFactory
 from crm.core.models import Notification
 
@@ -97,3 +97,39 @@ def test_the_periodic_job_runs_every_minute():
     assert all(
         job.validate_datetime(moment + dt.timedelta(minutes=m)) for m in range(60)
     )
+
+
+def test_the_overdue_nudge_comes_once_a_day_per_user(
+    manager, other_manager, smtp_sink, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    for _ in range(3):
+        TaskFactory(assignee=manager, due_at=now - dt.timedelta(days=2))
+    TaskFactory(
+        assignee=manager, due_at=now - dt.timedelta(days=2), status=TaskStatus.DONE
+    )
+    TaskFactory(assignee=other_manager, due_at=now + dt.timedelta(days=1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = task_overdue_nudges_send(now=now)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = task_overdue_nudges_send(now=now + dt.timedelta(minutes=1))
+
+    assert (first, again) == (1, 0)
+    notification = Notification.objects.get()
+    assert notification.user == manager
+    assert "3" in notification.title
+    assert f"assignee={manager.pk}" in notification.url
+    assert len(smtp_sink.messages) == 1
+
+
+def test_the_overdue_nudge_runs_at_nine_in_the_sites_time_zone(settings):
+    job = tasks.task_overdue_nudges_deliver.s()
+    hour = int(tasks._utc_hour_of_local(9))
+
+    assert job.validate_datetime(dt.datetime(2025, 3, 14, hour, 0))
+    assert not job.validate_datetime(dt.datetime(2025, 3, 14, (hour + 1) % 24, 0))
+    settings.TIME_ZONE = "Europe/Moscow"
+    assert tasks._utc_hour_of_local(9) == "6"
+    settings.TIME_ZONE = "Asia/Vladivostok"
+    assert tasks._utc_hour_of_local(9) == "23"
