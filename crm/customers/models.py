@@ -358,7 +358,9 @@ class Employment(models.Model):
 
     @property
     def title(self) -> str:
-        return self.job_title or (self.position.name if self.position_id else "")
+        if self.job_title:
+            return self.job_title
+        return self.position.name if self.position is not None else ""
 
 
 class ContactPointKind(models.TextChoices):

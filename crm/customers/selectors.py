@@ -180,7 +180,7 @@ def company_card(*, actor, company_id: Any) -> Company:
     if company is None:
         raise NotFound
     parent = company.parent
-    company.card_parent = (
+    company.card_parent = (  # type: ignore[attr-defined]
         parent
         if parent is not None
         and not parent.is_deleted
@@ -303,7 +303,7 @@ def reference_item_list(
     model = REFERENCE_MODELS.get(kind)
     if model is None:
         raise NotFound
-    queryset = model.objects.all()
+    queryset = model._default_manager.all()
     if not include_inactive:
         queryset = queryset.filter(is_active=True)
     return queryset

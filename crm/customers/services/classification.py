@@ -154,7 +154,7 @@ def _clean_item(item: ReferenceItem, fields: dict[str, Any], errors: Errors) -> 
     for name, value in fields.items():
         if name in ("name_en", "name_ru", "short_name"):
             value = " ".join(str(value or "").split())
-            limit = item._meta.get_field(name).max_length
+            limit = getattr(item._meta.get_field(name), "max_length", None) or 200
             if len(value) > limit:
                 add_error(
                     errors, name, _("At most %(count)d characters.") % {"count": limit}
@@ -179,7 +179,7 @@ def _clean_item(item: ReferenceItem, fields: dict[str, Any], errors: Errors) -> 
         if (
             value
             and name not in errors
-            and _name_taken(model.objects.exclude(pk=item.pk), name, value)
+            and _name_taken(model._default_manager.exclude(pk=item.pk), name, value)
         ):
             add_error(errors, name, _("This list already has an item with this name."))
 

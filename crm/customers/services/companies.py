@@ -252,4 +252,5 @@ def company_delete(*, actor, company: Company) -> Company:
     visibility.ensure_can_edit(actor=actor, obj=company)
     if company.is_deleted:
         raise DomainError(_("This company is already in the trash."))
-    return record_trash(actor=actor, obj=company)
+    record_trash(actor=actor, obj=company)
+    return company

@@ -17,6 +17,7 @@ from crm.customers.services.records import (
     Errors,
     clean_points,
     forget_related,
+    owner_filter,
     refresh_search_text,
 )
 
@@ -39,7 +40,7 @@ def contact_point_add(
     if not points:
         raise DomainError(_("This field is required."), field="value")
     label, value = points[0]
-    owner = {"company": obj} if isinstance(obj, Company) else {"contact": obj}
+    owner = owner_filter(obj)
     if ContactPoint.objects.filter(kind=kind, value=value, **owner).exists():
         raise DomainError(_("This record already has this value."), field="value")
     before = audit.snapshot(obj)
@@ -54,7 +55,9 @@ def contact_point_add(
 @transaction.atomic
 def contact_point_remove(*, actor, point: ContactPoint) -> None:
     """Remove a further phone or e-mail."""
-    obj = point.company if point.company_id else point.contact
+    obj: Company | Contact | None = point.company or point.contact
+    if obj is None:  # the check constraint makes this impossible
+        raise DomainError(_("This value belongs to no record."))
     visibility.ensure_can_edit(actor=actor, obj=obj)
     before = audit.snapshot(obj)
     claim_version(obj)

@@ -332,7 +332,8 @@ def contact_delete(*, actor, contact: Contact) -> Contact:
     visibility.ensure_can_edit(actor=actor, obj=contact)
     if contact.is_deleted:
         raise DomainError(_("This contact is already in the trash."))
-    return record_trash(actor=actor, obj=contact)
+    record_trash(actor=actor, obj=contact)
+    return contact
 
 
 # --- places of work one by one (the card's quick actions) --------------------------

@@ -116,7 +116,9 @@ def clean_custom_fields(
     entity: str, values: Mapping | None, current: dict | None, errors: Errors
 ) -> dict:
     try:
-        return core_custom_fields.clean_values(entity, values, current=current)
+        return core_custom_fields.clean_values(
+            entity, dict(values) if values is not None else None, current=current
+        )
     except DomainError as error:
         for field, messages in error.all_errors.items():
             for message in messages:
@@ -156,7 +158,7 @@ def clean_points(
         try:
             value = cleaner(raw, field=f"{prefix}.{index}.value")
         except DomainError as error:
-            add_error(errors, error.field, error.message)
+            add_error(errors, error.field or f"{prefix}.{index}.value", error.message)
             continue
         if len(label) > 50:
             add_error(
@@ -169,13 +171,20 @@ def clean_points(
     return [(label, value) for value, label in result.items()]
 
 
+def owner_filter(obj: Company | Contact) -> dict[str, Any]:
+    """The ContactPoint lookup of the record's own points."""
+    if isinstance(obj, Company):
+        return {"company": obj}
+    return {"contact": obj}
+
+
 def replace_points(
     obj: Company | Contact,
     phones: list[tuple[str, str]] | None,
     emails: list[tuple[str, str]] | None,
 ) -> None:
     """Make the record's further phones (or e-mails) exactly the given ones."""
-    owner = {"company": obj} if isinstance(obj, Company) else {"contact": obj}
+    owner = owner_filter(obj)
     for kind, points in (
         (ContactPointKind.PHONE, phones),
         (ContactPointKind.EMAIL, emails),
@@ -193,9 +202,7 @@ def point_values(obj: Company | Contact) -> tuple[list[str], list[str]]:
     """The stored further (e-mails, phones) of a saved record."""
     emails: list[str] = []
     phones: list[str] = []
-    rows = ContactPoint.objects.filter(
-        **({"company": obj} if isinstance(obj, Company) else {"contact": obj})
-    ).values_list("kind", "value")
+    rows = ContactPoint.objects.filter(**owner_filter(obj)).values_list("kind", "value")
     for kind, value in rows:
         (phones if kind == ContactPointKind.PHONE else emails).append(value)
     return emails, phones
