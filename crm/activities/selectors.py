@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.activities.models import (
     OPEN_STATUSES,
@@ -27,7 +28,7 @@ from crm.activities.models import (
     TaskStatus,
 )
 from crm.core import audit, visibility
-from crm.core.errors import NotFound
+from crm.core.errors import DomainError, NotFound
 from crm.core.models import AuditAction, AuditEntry, CustomField
 from crm.core.search import matching
 from crm.customers.models import Company, Contact
@@ -129,6 +130,12 @@ def task_list(*, actor, filters: dict[str, Any] | None = None) -> QuerySet[Task]
     filters = filters or {}
     queryset = _visible(Task.objects.all(), actor)
     status = filters.get("status")
+    if status and status != ACTIVE and status not in TaskStatus.values:
+        raise DomainError(
+            _("Choose one of: %(values)s.")
+            % {"values": ", ".join([ACTIVE, *TaskStatus.values])},
+            field="status",
+        )
     if status == ACTIVE:
         queryset = queryset.filter(status__in=OPEN_STATUSES)
     elif status:

@@ -335,3 +335,10 @@ def test_the_openapi_schema_names_operations_after_services_and_selectors(
         "activity_update",
         "activity_delete",
     }
+
+
+def test_list_tasks_with_an_unknown_status_is_422(api_client, manager):
+    response = api_client(manager).get("/tasks", {"status": "someday"})
+
+    assert response.status_code == 422
+    assert "status" in _fields(response)
