@@ -100,7 +100,11 @@ def _clean_custom_field(field: CustomField) -> None:
             raise DomainError(
                 _("At most %(limit)d characters.") % {"limit": 100}, field=name
             )
-    if not isinstance(field.position, int) or not 0 <= field.position <= 2**31 - 1:
+    try:
+        field.position = int(field.position or 0)
+    except (TypeError, ValueError):
+        raise DomainError(_("Enter a whole number from 0."), field="position") from None
+    if not 0 <= field.position <= 2**31 - 1:
         raise DomainError(_("Enter a whole number from 0."), field="position")
     if field.kind not in CustomFieldKind.values:
         raise DomainError(_("Unknown field type."), field="kind")
