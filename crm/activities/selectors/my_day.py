@@ -1,0 +1,102 @@
+"""The "my day" page: what the user must do today and next."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from crm.activities.models import (
+    OPEN_STATUSES,
+    Activity,
+    ActivityKind,
+    Task,
+    TaskStatus,
+)
+from crm.activities.selectors.records import (
+    day_bounds,
+)
+from crm.customers.models import Company, Contact
+
+
+@dataclass
+class MyDay:
+    day: dt.date
+    overdue: list[Task]
+    today: list[Task]
+    meetings: list[Activity]
+    upcoming: list[tuple[dt.datetime, str, Any]]
+    recent: list[Activity]
+    done_today: int
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.overdue or self.today or self.meetings or self.upcoming)
+
+
+def my_day(*, actor, day: dt.date | None = None, limit: int = 50) -> MyDay:
+    """The actor's overdue and today's tasks, today's meetings, the next seven days
+    and recent activity on their clients, in seven queries whatever the data size.
+
+    Days are calendar days in the current time zone (the user's, set by the
+    middleware); overdue means due before the day began.
+    """
+    day = day or timezone.localdate()
+    start, end = day_bounds(day)
+    week_end = start + dt.timedelta(days=8)
+    tasks = Task.objects.filter(
+        assignee=actor, status__in=OPEN_STATUSES
+    ).select_related("company", "contact")
+    meetings = Activity.objects.filter(
+        created_by=actor, kind=ActivityKind.MEETING
+    ).select_related("company", "contact")
+    overdue = list(tasks.filter(due_at__lt=start).order_by("due_at", "pk")[:limit])
+    today = list(
+        tasks.filter(due_at__gte=start, due_at__lt=end).order_by("due_at", "pk")[:limit]
+    )
+    todays_meetings = list(
+        meetings.filter(occurred_at__gte=start, occurred_at__lt=end).order_by(
+            "occurred_at", "pk"
+        )[:limit]
+    )
+    upcoming: list[tuple[dt.datetime, str, Any]] = [
+        (task.due_at, "task", task)
+        for task in tasks.filter(due_at__gte=end, due_at__lt=week_end).order_by(
+            "due_at", "pk"
+        )[:limit]
+    ]
+    upcoming += [
+        (meeting.occurred_at, "meeting", meeting)
+        for meeting in meetings.filter(
+            occurred_at__gte=end, occurred_at__lt=week_end
+        ).order_by("occurred_at", "pk")[:limit]
+    ]
+    upcoming.sort(key=lambda row: (row[0], row[1], row[2].pk))
+    recent = list(
+        Activity.objects.filter(
+            Q(created_by=actor)
+            | Q(company_id__in=Company.objects.filter(curator=actor).values("pk"))
+            | Q(contact_id__in=Contact.objects.filter(curator=actor).values("pk")),
+            occurred_at__lte=timezone.now(),
+        )
+        .select_related("created_by", "company", "contact")
+        .order_by("-occurred_at", "-pk")[:10]
+    )
+    done_today = Task.objects.filter(
+        assignee=actor,
+        status=TaskStatus.DONE,
+        completed_at__gte=start,
+        completed_at__lt=end,
+    ).count()
+    return MyDay(
+        day=day,
+        overdue=overdue,
+        today=today,
+        meetings=todays_meetings,
+        upcoming=upcoming[:limit],
+        recent=recent,
+        done_today=done_today,
+    )
