@@ -107,9 +107,14 @@ def field_label(model, name: str) -> str:
         field = CustomField.objects.filter(key=key).first()
         return field.label if field else key
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        field = model._meta.get_field(name)
     except Exception:  # noqa: BLE001 - a field removed since the entry was written
         return name
+    if getattr(field, "verbose_name", None):
+        return str(field.verbose_name)
+    # A reverse relation (further phones, places of work): the related model's name.
+    related = getattr(field, "related_model", None)
+    return str(related._meta.verbose_name_plural) if related else name
 
 
 def describe(entry: AuditEntry) -> list[tuple[str, Any, Any]]:

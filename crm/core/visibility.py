@@ -121,8 +121,11 @@ def team_member_ids(actor) -> list[int]:
     if actor.team_id is None:
         ids = [actor.pk]
     else:
+        from django.contrib.auth import get_user_model
+
+        # Not type(actor): on pages the actor is a lazy wrapper around the user.
         ids = list(
-            type(actor)
+            get_user_model()
             .objects.filter(team_id=actor.team_id)
             .values_list("pk", flat=True)
         )

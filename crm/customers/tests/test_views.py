@@ -123,12 +123,6 @@ def test_global_search_finds_own_clients_by_name_email_phone_and_inn_only(
     assert person.get_absolute_url() in found("495 111 22")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crm.core.visibility.team_member_ids() calls type(actor).objects, which "
-    "fails for request.user (a SimpleLazyObject); use get_user_model() there and "
-    "drop this marker",
-)
 def test_head_of_department_sees_the_teams_clients(client, make_user, team, manager):
     head = make_user(role="head", team=team)
     CompanyFactory(curator=manager, name="Командная")
