@@ -115,7 +115,7 @@ def task_overdue_nudges_send(*, now: dt.datetime | None = None) -> int:
             if user is None:
                 continue
             url = f"{list_url}?" + urlencode(
-                {"assignee": user.pk, "status": "active", "overdue": "on"}
+                {"assignee": str(user.pk), "status": "active", "overdue": "on"}
             )
             if Notification.objects.filter(
                 user=user, url=url, created_at__gte=day_start
