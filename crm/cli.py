@@ -12,6 +12,12 @@ import click
 
 
 def _setup() -> None:
+    """Load Django once: a command run inside a process that has done it (the tests,
+    `crm manage shell`) keeps the settings it has."""
+    from django.apps import apps
+
+    if apps.ready:
+        return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
     import django
 
@@ -105,7 +111,11 @@ def migrate() -> None:
 
 @main.command()
 @click.option(
-    "--contacts", default=2000, show_default=True, type=int, help="How many contacts."
+    "--contacts",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many contacts (each with about ten timeline events).",
 )
 @click.option(
     "--seed",
@@ -122,8 +132,8 @@ def demo(contacts: int, seed: int) -> None:
     stats = generate(contacts=contacts, seed=seed, progress=click.echo)
     click.echo(
         f"Demo data: {stats['contacts']} contacts, {stats['companies']} companies, "
-        f"{stats['activities']} timeline events in {stats['seconds']:.1f} s "
-        f"({stats['rows_per_second']:.0f} rows/s)."
+        f"{stats['activities']} timeline events, {stats['tasks']} tasks "
+        f"in {stats['seconds']:.1f} s ({stats['rows_per_second']:.0f} rows/s)."
     )
 
 
