@@ -21,7 +21,8 @@ from crm.accounts.models import User
 from crm.activities.models import Activity, ActivityKind, Task, TaskStatus
 from crm.core.visibility import Role
 from crm.customers.models import Company, Contact, ContactPoint, Employment
-from crm.demo import bulk, records, vocabulary
+from crm.demo import bulk, records, rows, vocabulary
+from crm.demo.clock import clock_for
 from crm.demo.staff import MOSCOW_TEAM, SPB_TEAM, ensure_references, ensure_staff
 
 BATCH_CONTACTS = 5_000
@@ -74,7 +75,7 @@ def generate(
     with transaction.atomic():
         company_first = bulk.reserve_ids(Company, sum(company_counts))
         contact_first = bulk.reserve_ids(Contact, contacts)
-    plan = records.Plan(
+    plan = rows.Plan(
         seed=seed,
         batches=batches,
         batch_companies=company_counts,
@@ -129,7 +130,7 @@ def generate(
             say("Building the indexes…")
             deferred.restore()
     agenda = _agenda(plan, staff, samples)
-    records.add_search_text(agenda)
+    rows.add_search_text(agenda)
     with transaction.atomic():
         bulk.insert(tables["tasks"], agenda.tasks)
         bulk.insert(tables["activities"], agenda.activities)
@@ -148,18 +149,18 @@ def generate(
 
 def _tables() -> dict[str, bulk.Table]:
     return {
-        "companies": bulk.Table(Company, records.COMPANY_COLUMNS),
-        "contacts": bulk.Table(Contact, records.CONTACT_COLUMNS),
-        "employments": bulk.Table(Employment, records.EMPLOYMENT_COLUMNS),
-        "points": bulk.Table(ContactPoint, records.POINT_COLUMNS),
-        "company_tags": bulk.Table(Company.tags.through, records.COMPANY_TAG_COLUMNS),
-        "contact_tags": bulk.Table(Contact.tags.through, records.CONTACT_TAG_COLUMNS),
-        "activities": bulk.Table(Activity, records.ACTIVITY_COLUMNS),
-        "tasks": bulk.Table(Task, records.TASK_COLUMNS),
+        "companies": bulk.Table(Company, rows.COMPANY_COLUMNS),
+        "contacts": bulk.Table(Contact, rows.CONTACT_COLUMNS),
+        "employments": bulk.Table(Employment, rows.EMPLOYMENT_COLUMNS),
+        "points": bulk.Table(ContactPoint, rows.POINT_COLUMNS),
+        "company_tags": bulk.Table(Company.tags.through, rows.COMPANY_TAG_COLUMNS),
+        "contact_tags": bulk.Table(Contact.tags.through, rows.CONTACT_TAG_COLUMNS),
+        "activities": bulk.Table(Activity, rows.ACTIVITY_COLUMNS),
+        "tasks": bulk.Table(Task, rows.TASK_COLUMNS),
     }
 
 
-def _write(tables: dict[str, bulk.Table], batch: records.Batch) -> None:
+def _write(tables: dict[str, bulk.Table], batch: rows.Batch) -> None:
     """Write one batch in one transaction, indexing its records for search."""
     with transaction.atomic():
         triggers = bulk.SqliteSearchTriggers(
@@ -173,20 +174,20 @@ def _write(tables: dict[str, bulk.Table], batch: records.Batch) -> None:
 
 # --- batches, in this process or in a few more ------------------------------------
 
-_worker_plan: records.Plan | None = None
+_worker_plan: rows.Plan | None = None
 
 
-def _worker_init(plan: records.Plan) -> None:
+def _worker_init(plan: rows.Plan) -> None:
     global _worker_plan  # noqa: PLW0603 - the plan of this worker process
     _worker_plan = plan
 
 
-def _worker_build(number: int) -> records.Batch:
+def _worker_build(number: int) -> rows.Batch:
     assert _worker_plan is not None
     return records.build_batch(_worker_plan, number)
 
 
-def _built_batches(plan: records.Plan, workers: int | None) -> Iterator[records.Batch]:
+def _built_batches(plan: rows.Plan, workers: int | None) -> Iterator[rows.Batch]:
     """The plan's batches in order, built by worker processes when it pays off.
 
     Building rows is pure Python and as slow as writing them, so on a machine with
@@ -213,14 +214,14 @@ def _built_batches(plan: records.Plan, workers: int | None) -> Iterator[records.
 # --- the demo users' day -------------------------------------------------------------
 
 
-def _agenda(plan: records.Plan, staff, samples) -> records.Batch:
+def _agenda(plan: rows.Plan, staff, samples) -> rows.Batch:
     """Overdue tasks, tasks due today and today's meetings for every demo user.
 
     A user who signs in to the demo sees a full "my day" page, not an empty one.
     """
-    clock = records.clock_for(plan)
+    clock = clock_for(plan)
     today = clock.today_index
-    batch = records.Batch()
+    batch = rows.Batch()
     now = clock.at(today, 0)
     all_samples = [s for found in samples.values() for s in found]
     for number, user in enumerate(staff.users.values()):
@@ -253,7 +254,7 @@ def _agenda(plan: records.Plan, staff, samples) -> records.Batch:
                 else clock.at(today, 60 + 150 * (n - 2))
             )
             batch.tasks.append(
-                records.task_row(
+                rows.task_row(
                     title=title,
                     description="",
                     assignee=user.pk,
