@@ -54,7 +54,7 @@ demo: install ## add demo data (N contacts: make demo N=10000)
 	$(BIN)/crm demo --contacts $${N:-2000}
 
 messages: install ## refresh and compile the translation catalogues
-	cd crm && ../$(BIN)/django-admin makemessages -l ru -l en --no-obsolete --settings=crm.settings --pythonpath=..
+	cd crm && ../$(BIN)/django-admin makemessages -l ru -l en --no-obsolete -i "demo/*" --settings=crm.settings --pythonpath=..
 	cd crm && ../$(BIN)/django-admin compilemessages --settings=crm.settings --pythonpath=..
 
 requirements: $(BIN)/uv ## re-pin requirements/*.txt from pyproject.toml

@@ -212,7 +212,7 @@ def user_list_spec() -> ListSpec:
         columns=[
             Column(
                 "name",
-                gettext_lazy("Name"),
+                gettext_lazy("Full name"),
                 lambda u: link(reverse("accounts:user-update", args=[u.pk]), str(u)),
                 sort="last_name,first_name,username",
             ),

@@ -90,7 +90,7 @@ class ReferenceItem(models.Model):
 
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_ru = models.CharField(_("name (Russian)"), max_length=200)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -177,7 +177,7 @@ class CustomField(models.Model):
     # For kind=choice: the allowed values, one per entry.
     choices = models.JSONField(_("choices"), default=list, blank=True)
     is_required = models.BooleanField(_("required"), default=False)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -465,7 +465,7 @@ def _contact_spec(request, custom: list[CustomField]) -> ListSpec:
     columns = [
         Column(
             "name",
-            gettext_lazy("Name"),
+            gettext_lazy("Full name"),
             lambda c: link(c.get_absolute_url(), c.full_name),
             sort="last_name,first_name",
             css="wrap",
