@@ -159,15 +159,38 @@ class ListPage:
         )
 
 
+PRIMARY_FILTERS = 4  # shown at once; the rest fold under "More filters"
+
+
+def _split_filters(filter_form) -> tuple[list, list, bool]:
+    """The filters shown at once, those folded away, and whether a folded one is set."""
+    if filter_form is None:
+        return [], [], False
+    visible = [f for f in filter_form if not f.is_hidden]
+    primary, more = visible[:PRIMARY_FILTERS], visible[PRIMARY_FILTERS:]
+    data = filter_form.data if filter_form.is_bound else {}
+    more_active = any(
+        any(v not in ("", None) for v in data.getlist(f.html_name))
+        if hasattr(data, "getlist")
+        else data.get(f.html_name) not in ("", None)
+        for f in more
+    )
+    return primary, more, more_active
+
+
 def list_context(
     request, *, spec: ListSpec, queryset: QuerySet, filter_form=None
 ) -> dict:
     listing = ListPage(request, spec, queryset)
+    primary, more, more_active = _split_filters(filter_form)
     return {
         "spec": spec,
         "listing": listing,
         "page_obj": listing.page,
         "filter_form": filter_form,
+        "primary_filters": primary,
+        "more_filters": more,
+        "more_filters_active": more_active,
         "all_columns": spec.columns,
     }
 
