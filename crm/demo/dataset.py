@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 
 from django.conf import settings
@@ -178,7 +179,7 @@ _worker_plan: rows.Plan | None = None
 
 
 def _worker_init(plan: rows.Plan) -> None:
-    global _worker_plan  # noqa: PLW0603 - the plan of this worker process
+    global _worker_plan  # the plan of this worker process, set once at its start
     _worker_plan = plan
 
 
@@ -207,8 +208,17 @@ def _built_batches(plan: rows.Plan, workers: int | None) -> Iterator[rows.Batch]
         return
     # fork: the workers inherit the loaded code and never touch the database.
     context = multiprocessing.get_context("fork")
+    clock_for(plan)  # made once here, inherited by every worker
     with context.Pool(workers, initializer=_worker_init, initargs=(plan,)) as pool:
-        yield from pool.imap(_worker_build, range(count), chunksize=1)
+        # A few batches ahead at most: when the workers build faster than the
+        # database writes, finished batches would otherwise pile up in memory.
+        pending: deque = deque()
+        for number in range(count):
+            pending.append(pool.apply_async(_worker_build, (number,)))
+            if len(pending) > workers * 2:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 # --- the demo users' day -------------------------------------------------------------
@@ -306,17 +316,20 @@ def _agenda(plan: rows.Plan, staff, samples) -> rows.Batch:
 
 
 def _analyze() -> None:
-    """Refresh the planner's statistics so the first queries on new data plan well."""
+    """Refresh the planner's statistics so the first queries on new data plan well.
+
+    Without them SQLite may walk a million rows through an index on `deleted_at`
+    (all NULL) instead of using the curator's index.
+    """
     tables = [
         m._meta.db_table
         for m in (Company, Contact, Employment, ContactPoint, Activity, Task, User)
     ]
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            # A sample is enough for the planner and keeps this to seconds.
+            # A sample of each index is enough for the planner and takes seconds.
             cursor.execute("PRAGMA analysis_limit = 1000")
-            for table in tables:
-                cursor.execute(f'ANALYZE "{table}"')
+            cursor.execute("ANALYZE")
         elif connection.vendor == "postgresql":
             for table in tables:
                 cursor.execute(f'ANALYZE "{table}"')
