@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 
 from crm.accounts.models import User
+from crm.core.visibility import Role
 from crm.demo import vocabulary
 from crm.demo.dataset import generate
 
@@ -53,37 +54,39 @@ def first_run(*, echo: Callable[[str], None]) -> None:
             echo(f"The administrator's password is in {path}.")
         else:
             echo(
-                "Sign in with your account (crm manage changepassword USERNAME sets a new password)."
+                "Sign in with your account; `crm manage changepassword USERNAME` "
+                "sets a new password."
             )
         return
     password = new_password()
     staff = [
-        (username, role, last, first)
-        for username, role, _t, last, first, *_ in vocabulary.STAFF
+        f"{username:<10} {str(Role(role).label):<20} {first} {last}"
+        for username, role, _team, last, first, *_ in vocabulary.STAFF
+        if username != "admin"
     ]
-    lines = [
-        f"CRM: {url}",
-        f"Administrator: admin / {password}",
-        "Demo users (same password):",
-        *(
-            f"  {username:<10} {role:<9} {first} {last}"
-            for username, role, last, first in staff
-            if username != "admin"
-        ),
-    ]
-    _save_password(path, "\n".join(lines) + "\n")
+    _save_password(
+        path,
+        "\n".join(
+            [
+                f"CRM: {url}",
+                f"Administrator: admin / {password}",
+                "Demo users (same password):",
+                *(f"  {line}" for line in staff),
+            ]
+        )
+        + "\n",
+    )
     stats = generate(contacts=FIRST_RUN_CONTACTS, seed=1, password=password)
     echo("")
-    echo("=" * 64)
+    echo("=" * 72)
     echo(f"  The CRM is ready: {url}")
     echo(f"  Administrator:  admin  /  {password}")
     echo("  Demo users of every role, with the same password:")
-    for username, role, last, first in staff:
-        if username != "admin":
-            echo(f"    {username:<10} {role:<9} {first} {last}")
+    for line in staff:
+        echo(f"    {line}")
     echo(f"  The password is kept in {path} (readable by you only).")
     echo(
         f"  Demo data: {stats['contacts']} contacts, {stats['companies']} companies, "
         f"{stats['activities']} timeline events, {stats['tasks']} tasks."
     )
-    echo("=" * 64)
+    echo("=" * 72)
