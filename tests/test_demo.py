@@ -154,6 +154,17 @@ def test_every_demo_user_has_a_day_to_look_at(demo):
     assert client_meetings.count() >= 2
 
 
+def test_tasks_are_done_open_and_overdue_and_set_before_today(demo):
+    now = timezone.now()
+    tasks = Task.objects.all()
+    statuses = set(tasks.values_list("status", flat=True))
+    assert statuses == {TaskStatus.OPEN, TaskStatus.DONE, TaskStatus.CANCELLED}
+    assert not tasks.filter(created_at__gt=now).exists()
+    done = tasks.filter(status=TaskStatus.DONE)
+    assert not done.filter(completed_at__isnull=True).exists()
+    assert tasks.filter(status=TaskStatus.OPEN, due_at__gt=now).exists()
+
+
 def test_old_reminders_count_as_sent(demo):
     """Loading a year of history must not fire a reminder for every old task."""
     due = Task.objects.filter(
@@ -281,3 +292,31 @@ def test_first_run_leaves_an_installation_with_users_alone(
     assert not (tmp_path / "admin-password.txt").exists()
     assert Contact.objects.count() == 0
     assert "changepassword" in "\n".join(said)
+
+
+def test_reserved_ids_are_skipped_by_the_application(db):
+    from django.db import transaction
+
+    from crm.demo import bulk
+
+    with transaction.atomic():
+        first = bulk.reserve_ids(Contact, 10)
+    created = Contact.objects.create(first_name="Анна", last_name="Иванова")
+    assert created.pk == first + 10
+
+
+def test_a_table_refuses_a_column_its_model_lacks():
+    from crm.demo import bulk
+
+    with pytest.raises(ValueError, match="Contact has no column nickname"):
+        bulk.Table(Contact, ["first_name", "nickname"])
+
+
+@pytest.mark.parametrize(
+    ("total", "size", "expected"),
+    [(0, 5, []), (5, 5, [5]), (11, 5, [4, 4, 3]), (10_000, 5_000, [5_000, 5_000])],
+)
+def test_split_into_even_batches(total, size, expected):
+    from crm.demo import bulk
+
+    assert bulk.split(total, size) == expected

@@ -168,19 +168,21 @@ def build_timeline(
 
 
 def build_tasks(rng, clock, batch, contact_id, company_id, curator, start) -> None:
-    """Done tasks in the past, open ones ahead, and now and then an overdue one."""
+    """Done (or cancelled) tasks in the past, open ones ahead, and now and then an
+    overdue one: about half of the contacts have a task."""
     workdays = clock.workdays
     today = clock.today_index
     roll = rng.random()
-    if roll < 0.35:
+    if roll < 0.37:
         day = workdays[start + int(rng.random() * (len(workdays) - start))]
-        status, due_day = TaskStatus.DONE.value, day
-    elif roll < 0.47:
+        status = TaskStatus.DONE.value if roll < 0.35 else TaskStatus.CANCELLED.value
+        due_day = day
+    elif roll < 0.49:
         status, due_day = (
             TaskStatus.OPEN.value,
             today + 1 + rng.randrange(FUTURE_DAYS - 1),
         )
-    elif roll < 0.51:
+    elif roll < 0.53:
         status, due_day = TaskStatus.OPEN.value, max(today - 1 - rng.randrange(20), 0)
     else:
         return
@@ -191,7 +193,9 @@ def build_tasks(rng, clock, batch, contact_id, company_id, curator, start) -> No
         product=rng.choice(vocabulary.PRODUCTS)
     )
     due = clock.at(due_day, 60 + rng.randrange(600))
-    created = clock.at(max(due_day - 1 - rng.randrange(10), 0), rng.randrange(600))
+    # Set a few days before it is due, and never later than yesterday.
+    created_day = min(due_day - 1 - rng.randrange(10), today - 1)
+    created = clock.at(max(created_day, 0), rng.randrange(600))
     completed = None
     remind = reminded = None
     if status == TaskStatus.DONE.value:
