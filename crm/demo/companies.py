@@ -18,9 +18,7 @@ from crm.demo.sampling import (
     pick,
     translit,
 )
-from crm.demo.sampling import (
-    address as make_address,
-)
+from crm.demo.sampling import address as make_address
 
 _RELATIONS = (
     (Relation.CLIENT, 45),
@@ -56,6 +54,8 @@ _COMPANY_MAIL_BOXES = (
 
 @dataclass
 class CompanyInfo:
+    """What the contacts of a batch need to know about their company."""
+
     id: int
     domain: str
     curator: int
@@ -65,6 +65,12 @@ class CompanyInfo:
 
 
 def build_companies(plan, rng, clock, batch, first_id, count) -> list[CompanyInfo]:
+    """Add `count` companies with ids from `first_id` to the batch.
+
+    INN, KPP and OGRN derive from the id and the tax office of the region, so they
+    are unique without a lookup; a branch (филиал) shares its head office's INN and
+    OGRN and has a KPP of its own, as the tax service registers them.
+    """
     now = clock.midnights[clock.today_index]
     three_years = 3 * 365 * 86400
     result: list[CompanyInfo] = []

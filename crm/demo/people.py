@@ -27,6 +27,11 @@ _EXTRA_MOBILE = vocabulary.MOBILE_CODES[24:]
 
 
 def build_contacts(plan, rng, clock, batch, companies, first_id, count) -> None:
+    """Add `count` people with ids from `first_id` to the batch, and their year.
+
+    Nine in ten work for one of the batch's companies and share its curator most of
+    the time; the rest are private customers with a home address.
+    """
     now = clock.midnights[clock.today_index]
     three_years = 3 * 365 * 86400
     everyone = plan.moscow_sales + plan.spb_sales

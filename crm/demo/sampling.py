@@ -28,6 +28,7 @@ class FastRandom(random.Random):
 
 
 def cumulative(weights):
+    """Running totals of weights, for `pick()`."""
     return list(itertools.accumulate(weights))
 
 
@@ -39,6 +40,7 @@ _TRANSLIT_CACHE: dict[str, str] = {}
 
 
 def translit(text: str) -> str:
+    """`vocabulary.translit`, remembered: names repeat a million times."""
     found = _TRANSLIT_CACHE.get(text)
     if found is None:
         found = _TRANSLIT_CACHE[text] = vocabulary.translit(text)
@@ -46,6 +48,7 @@ def translit(text: str) -> str:
 
 
 def pick(rng: random.Random, cumulative: list[int], total: int) -> int:
+    """The index of an item drawn with the weights whose running totals are given."""
     return bisect.bisect_right(cumulative, rng.random() * total)
 
 
@@ -64,6 +67,8 @@ def person(rng: random.Random) -> tuple[str, str, str, bool]:
 
 
 def address(rng: random.Random, region: tuple, *, office: bool) -> str:
+    """A postal address in the region as Russians write it: index, city, street,
+    house, office or flat."""
     name, city, _codes, _areas, postcodes, _weight = region
     postcode = f"{rng.choice(postcodes)}{rng.randrange(1000):03d}"
     place = f"г. {city}" if name == city else f"{name}, г. {city}"
