@@ -192,8 +192,18 @@ def user_create(
                 email=email,
             )
     except DomainError as error:
-        raise click.ClickException(f"{error.field}: {error.message}") from None
+        raise click.ClickException(_describe(error)) from None
     click.echo(f"Created user {created.username} ({created.get_role_display()}).")
+
+
+def _describe(error) -> str:
+    """A DomainError as one line: every failing field with its messages."""
+    return "; ".join(
+        f"{field}: {' '.join(str(m) for m in messages)}"
+        if field
+        else " ".join(str(m) for m in messages)
+        for field, messages in error.all_errors.items()
+    )
 
 
 @main.group()
