@@ -21,6 +21,21 @@ from django.utils.html import format_html
 from crm.core.models import SavedView
 
 PAGE_SIZES = (25, 50, 100)
+# Counting a million rows costs more than the page itself; past this many rows a list
+# says "more than 10,000" and the user narrows it with filters or search.
+COUNT_LIMIT = 10_000
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts at most COUNT_LIMIT rows (`capped` tells if there are more)."""
+
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list[: COUNT_LIMIT + 1].count()
+        self.capped = counted > COUNT_LIMIT
+        return min(counted, COUNT_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -82,7 +97,7 @@ class ListPage:
         except ValueError:
             page_size = PAGE_SIZES[0]
         self.page_size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[0]
-        paginator = Paginator(queryset.order_by(*order, "pk"), self.page_size)
+        paginator = CappedPaginator(queryset.order_by(*order, "pk"), self.page_size)
         try:
             self.page = paginator.page(params.get("page") or 1)
         except PageNotAnInteger:
