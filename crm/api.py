@@ -91,11 +91,13 @@ def _mount_routers() -> None:
     from crm.activities.api import router as activities_router
     from crm.core.api import router as core_router
     from crm.customers.api import router as customers_router
+    from crm.sales.api import router as sales_router
 
     api.add_router("", core_router)
     api.add_router("", accounts_router)
     api.add_router("", customers_router)
     api.add_router("", activities_router)
+    api.add_router("", sales_router)
 
 
 _mount_routers()

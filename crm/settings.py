@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "crm.accounts",
     "crm.customers",
     "crm.activities",
+    "crm.sales",
 ]
 
 MIDDLEWARE = [

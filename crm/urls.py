@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("crm.accounts.urls")),
     path("", include("crm.customers.urls")),
     path("", include("crm.activities.urls")),
+    path("", include("crm.sales.urls")),
     path("", include("crm.core.urls")),
 ]
 

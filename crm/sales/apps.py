@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SalesConfig(AppConfig):
+    name = "crm.sales"
+    label = "sales"
+    verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        from crm.core.visibility import register_object_type
+
+        register_object_type("lead", _("Leads"))
+        register_object_type("deal", _("Deals"))
