@@ -12,3 +12,15 @@ class SalesConfig(AppConfig):
 
         register_object_type("lead", _("Leads"))
         register_object_type("deal", _("Deals"))
+
+        from crm.sales.views import (
+            analytics,
+            catalogue,
+            deals,
+            documents,
+            leads,
+            playbooks,
+        )
+
+        for area in (catalogue, leads, deals, playbooks, documents, analytics):
+            area.register()

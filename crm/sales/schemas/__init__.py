@@ -1,0 +1,1 @@
+"""Schemas of sales, one module per sub-domain."""

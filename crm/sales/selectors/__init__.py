@@ -1,0 +1,1 @@
+"""Selectors of sales, one module per sub-domain."""

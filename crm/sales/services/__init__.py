@@ -1,0 +1,1 @@
+"""Services of sales, one module per sub-domain."""

@@ -1,0 +1,1 @@
+"""Pages of sales, one module per sub-domain."""
