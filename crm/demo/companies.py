@@ -177,7 +177,7 @@ def build_companies(plan, rng, clock, batch, first_id, count) -> list[CompanyInf
                 (ContactPointKind.EMAIL.value, extra, label, company_id, None)
             )
         search = Company.build_search_text(
-            SearchSource(
+            SearchSource(  # type: ignore[arg-type]  # a stand-in, see SearchSource
                 {
                     "name": name,
                     "full_name": full_name,

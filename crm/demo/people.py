@@ -106,7 +106,7 @@ def build_contacts(plan, rng, clock, batch, companies, first_id, count) -> None:
                 (ContactPointKind.EMAIL.value, extra, "личный", None, contact_id)
             )
         search = Contact.build_search_text(
-            SearchSource(
+            SearchSource(  # type: ignore[arg-type]  # a stand-in, see SearchSource
                 {
                     "last_name": last,
                     "first_name": first,

@@ -36,19 +36,19 @@ def _searchable(model) -> bool:
     return any(f.name == "search_text" for f in model._meta.concrete_fields)
 
 
-ACTIVITY_COLUMNS = (
+ACTIVITY_COLUMNS: tuple[str, ...] = (
     "kind", "subject", "body", "occurred_at", "ends_at", "direction",
     "duration_minutes", "outcome", "location", "company_id", "contact_id",
     "created_at", "updated_at", "created_by_id",
 )  # fmt: skip
-TASK_COLUMNS = (
+TASK_COLUMNS: tuple[str, ...] = (
     "title", "description", "assignee_id", "due_at", "priority", "status",
     "remind_at", "reminder_sent_at", "completed_at", "company_id", "contact_id",
     "created_at", "updated_at", "created_by_id",
 )  # fmt: skip
 # Timeline events and tasks carry their search text when their models have one; it
 # is appended to each row by `add_search_text()`.
-SEARCHED = {
+SEARCHED: dict[str, tuple[Any, tuple[str, ...], bool]] = {
     "activities": (Activity, ACTIVITY_COLUMNS, _searchable(Activity)),
     "tasks": (Task, TASK_COLUMNS, _searchable(Task)),
 }

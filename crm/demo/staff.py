@@ -89,10 +89,12 @@ def ensure_staff(*, password: str | None) -> Staff:
             )
             created.append(username)
         users[username] = user
-    for team_name, username in TEAM_HEADS.items():
-        team = teams[team_name]
-        if team.head_id is None and username in users:
-            team_save(actor=None, team=team, name=team.name, head=users[username])
+    for team_name, head_name in TEAM_HEADS.items():
+        head_team = teams[team_name]
+        if head_team.head_id is None and head_name in users:
+            team_save(
+                actor=None, team=head_team, name=head_team.name, head=users[head_name]
+            )
     return Staff(users=users, created=created)
 
 
@@ -143,11 +145,11 @@ def ensure_references(*, actor: User) -> References:
 
     tags = []
     for name, color in vocabulary.TAGS:
-        found = next(
+        tag = next(
             (t for t in Tag.objects.all() if t.name.casefold() == name.casefold()), None
         )
         tags.append(
-            found.pk if found else tag_create(actor=actor, name=name, color=color).pk
+            tag.pk if tag else tag_create(actor=actor, name=name, color=color).pk
         )
     return References(
         legal_forms=legal_forms,
