@@ -100,6 +100,9 @@ class SalesDocument(models.Model):
     vat_amount = models.DecimalField(_("VAT"), default=Decimal("0"), **MONEY)
     total_amount = models.DecimalField(_("total"), default=Decimal("0"), **MONEY)
     comment = models.TextField(_("comment"), blank=True)
+    # Our and the client's requisites as they were at issue time ({"supplier": {…},
+    # "buyer": {…}}): an issued document must not change when a company moves.
+    parties = models.JSONField(default=dict, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
