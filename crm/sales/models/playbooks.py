@@ -104,6 +104,9 @@ class DealPlanStep(models.Model):
         related_name="plan_steps",
     )
     due_date = models.DateField(_("deadline"))
+    # The day the plan (or this hand-added step) started: the deadline counts from it,
+    # and "derive a model" measures how long won deals took from it to each step.
+    started_on = models.DateField(_("plan start"), null=True, blank=True)
     is_required = models.BooleanField(_("required"), default=True)
     status = models.CharField(
         _("status"),
