@@ -19,14 +19,17 @@ from crm.activities.services.reminders import (
     task_reminders_send,
 )
 from crm.activities.services.tasks import (
+    TASK_STATUS_LISTENERS,
     task_complete,
     task_create,
     task_delete,
     task_reopen,
+    task_status_listener_register,
     task_update,
 )
 
 __all__ = [
+    "TASK_STATUS_LISTENERS",
     "activity_delete",
     "activity_log",
     "activity_update",
@@ -38,5 +41,6 @@ __all__ = [
     "task_overdue_nudges_send",
     "task_reminders_send",
     "task_reopen",
+    "task_status_listener_register",
     "task_update",
 ]

@@ -3,6 +3,7 @@ a task someone else gave them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -27,6 +28,27 @@ from crm.activities.services.records import (
 from crm.core import audit, visibility
 from crm.core.errors import DomainError
 from crm.core.services import claim_version, notification_send, record_trash
+
+# Higher apps follow a task's status through these callables (a deal's plan step keeps
+# the status of its task). Each is called as `listener(actor=, task=, old_status=)`
+# inside the service's transaction, after the task is saved, only when the status
+# changed; a DomainError it raises refuses the whole change. Registered from the
+# higher app's `ready()`: activities cannot import sales.
+TASK_STATUS_LISTENERS: list[Callable[..., None]] = []
+
+
+def task_status_listener_register(listener: Callable[..., None]) -> None:
+    """Call `listener(actor=, task=, old_status=)` whenever a task's status changes."""
+    if listener not in TASK_STATUS_LISTENERS:
+        TASK_STATUS_LISTENERS.append(listener)
+
+
+def _status_changed(actor, task: Task, old_status: str) -> None:
+    if task.status == old_status:
+        return
+    for listener in list(TASK_STATUS_LISTENERS):
+        listener(actor=actor, task=task, old_status=old_status)
+
 
 TASK_FIELDS = (
     "title",
@@ -139,11 +161,13 @@ def task_update(*, actor, task: Task, version: int | None = None, **data) -> Tas
         raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
     before = audit.snapshot(task)
     previous_assignee = task.assignee_id
+    previous_status = task.status
     _clean_task(task, data, actor)
     task.search_text = task.build_search_text()
     claim_version(task, expected_version=version)
     task.save()
     audit.record_update(actor, task, before)
+    _status_changed(actor, task, previous_status)
     if task.assignee_id != previous_assignee:
         _notify_assignee(task, actor)
     return task
@@ -156,10 +180,12 @@ def task_complete(*, actor, task: Task, version: int | None = None) -> Task:
     if task.status == TaskStatus.DONE:
         return task
     before = audit.snapshot(task)
+    previous_status = task.status
     _set_status(task, TaskStatus.DONE)
     claim_version(task, expected_version=version)
     task.save()
     audit.record_update(actor, task, before)
+    _status_changed(actor, task, previous_status)
     return task
 
 
@@ -170,10 +196,12 @@ def task_reopen(*, actor, task: Task, version: int | None = None) -> Task:
     if task.is_open:
         return task
     before = audit.snapshot(task)
+    previous_status = task.status
     _set_status(task, TaskStatus.OPEN)
     claim_version(task, expected_version=version)
     task.save()
     audit.record_update(actor, task, before)
+    _status_changed(actor, task, previous_status)
     return task
 
 
