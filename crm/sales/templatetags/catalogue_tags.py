@@ -1,0 +1,31 @@
+"""Template filters of the catalogue: money and percentages in the reader's language."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.utils import formats
+
+register = template.Library()
+
+
+@register.filter
+def money(amount, currency: str = "") -> str:
+    """1234.5 → «1 234,50 RUB» in Russian, «1,234.50 RUB» in English."""
+    if amount in (None, ""):
+        return ""
+    number = formats.number_format(
+        Decimal(amount), 2, use_l10n=True, force_grouping=True
+    )
+    return f"{number} {currency}".strip()
+
+
+@register.filter
+def percent(value) -> str:
+    """A percentage without needless zeros: 5.00 → «5 %», 7.50 → «7,5 %»."""
+    if value in (None, ""):
+        return ""
+    number = Decimal(value).normalize()
+    places = max(0, -number.as_tuple().exponent)
+    return f"{formats.number_format(number, places, use_l10n=True)} %"

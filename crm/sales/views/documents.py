@@ -1,2 +1,0 @@
-def register() -> None:
-    """Register this sub-domain's navigation items, card panels and search providers."""
