@@ -7,12 +7,27 @@ import pytest
 from django.core.cache import cache
 
 
+def _clear_cache() -> None:
+    """Forget this worker's cached values; on Redis, only the keys of this worker,
+    since parallel workers share the server (and FLUSHDB would wipe theirs)."""
+    from django.conf import settings
+
+    config = settings.CACHES["default"]
+    if "redis" not in config["BACKEND"].lower():
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{config.get('KEY_PREFIX', '')}:*"))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # Visibility rules and other small caches must not leak between tests.
-    cache.clear()
+    _clear_cache()
     yield
-    cache.clear()
+    _clear_cache()
 
 
 @pytest.fixture(autouse=True)
