@@ -1,0 +1,55 @@
+"""Template filters of documents: status badges and money in the reader's language."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils import formats
+from django.utils.html import format_html
+
+from crm.sales.models import InvoiceStatus, OrderStatus, ProposalStatus
+
+register = template.Library()
+
+STATUS_CSS = {
+    ProposalStatus.DRAFT: "secondary",
+    ProposalStatus.SENT: "info",
+    ProposalStatus.ACCEPTED: "success",
+    ProposalStatus.DECLINED: "dark",
+    OrderStatus.NEW: "primary",
+    OrderStatus.CONFIRMED: "info",
+    OrderStatus.SHIPPED: "warning",
+    OrderStatus.DONE: "success",
+    OrderStatus.CANCELLED: "dark",
+    InvoiceStatus.ISSUED: "primary",
+    InvoiceStatus.PARTLY_PAID: "warning",
+    InvoiceStatus.PAID: "success",
+}
+
+
+@register.filter
+def status_badge(document) -> str:
+    """A coloured badge with the document's status."""
+    css = STATUS_CSS.get(document.status, "secondary")
+    return format_html(
+        '<span class="badge text-bg-{} status-badge" data-status="{}">{}</span>',
+        css,
+        document.status,
+        document.get_status_display(),
+    )
+
+
+@register.filter
+def money(amount, currency: str = "") -> str:
+    """«1 234,56 RUB» / «1,234.56 RUB», as the reader's language writes numbers."""
+    if amount is None or amount == "":
+        return ""
+    number = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
+    return f"{number} {currency}".strip()
+
+
+@register.filter
+def quantity(value) -> str:
+    """A quantity without trailing zeros, in the reader's language."""
+    if value is None:
+        return ""
+    return formats.number_format(value.normalize(), use_l10n=True, force_grouping=True)
