@@ -893,6 +893,7 @@ def deal_move_stage(
             field="lost_reason",
             errors=errors,
             message=_("Choose a reason for losing from the list."),
+            is_active=True,
         )
         _raise(errors)
         if reason is None:

@@ -239,7 +239,14 @@ def stage_create(
     )
     stages = list(pipeline.stages.order_by("position", "id"))
     if position is None or not 0 <= int(position) <= len(stages):
+        # A stage in progress goes after the last one in progress, before the
+        # won and lost stages that end the board; a closed one at the end.
         position = len(stages)
+        if stage.kind == StageKind.OPEN:
+            open_positions = [
+                i for i, row in enumerate(stages) if row.kind == StageKind.OPEN
+            ]
+            position = open_positions[-1] + 1 if open_positions else 0
     stages.insert(int(position), stage)
     stage.position = int(position)
     stage.save()
@@ -306,9 +313,16 @@ def stage_delete(*, actor, stage: Stage) -> None:
             )
         )
     pipeline = stage.pipeline
+    if not pipeline.stages.exclude(pk=stage.pk).filter(kind=stage.kind).exists():
+        raise DomainError(
+            _(
+                "A pipeline needs at least one stage in progress, one won and one "
+                "lost stage."
+            ),
+            field="kind",
+        )
     audit.record_delete(actor, stage)
     stage.delete()
-    _check_kinds(pipeline)
     for index, row in enumerate(pipeline.stages.order_by("position", "id")):
         if row.position != index:
             row.position = index
