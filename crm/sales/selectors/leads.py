@@ -75,6 +75,17 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def _spellings(text: str) -> list[str]:
+    """The usual spellings of a name typed in any case ("тула" → «Тула»): SQLite
+    folds the case of Latin letters only, and exact values keep to the index."""
+    text = " ".join(text.split())
+    return list(
+        dict.fromkeys(
+            [text, text.lower(), text.capitalize(), text.title(), text.upper()]
+        )
+    )
+
+
 def lead_list(*, actor, filters: Mapping[str, Any] | None = None) -> QuerySet[Lead]:
     """Leads the actor sees, filtered, with what a list row shows loaded.
 
@@ -101,7 +112,7 @@ def lead_list(*, actor, filters: Mapping[str, Any] | None = None) -> QuerySet[Le
         if filters.get(name):
             q &= Q(**{f"{name}_id": _pk(filters[name])})
     if filters.get("region"):
-        q &= Q(region__iexact=str(filters["region"]).strip())
+        q &= Q(region__in=_spellings(str(filters["region"])))
     if filters.get("created_from"):
         q &= Q(created_at__gte=_day_start(filters["created_from"]))
     if filters.get("created_to"):
@@ -249,8 +260,19 @@ def _point_q(kind: str, values: list[str], owner: str) -> Q:
 
 
 def _email_values(email: str) -> list[str]:
-    # Stored e-mails keep the case of their local part; the index needs exact values.
-    return list(dict.fromkeys([email, email.lower()])) if email else []
+    """The spellings an e-mail is likely stored in.
+
+    Stored e-mails keep the case of their local part as typed; comparing the few
+    usual spellings exactly keeps the lookup on the index, where a case-insensitive
+    comparison would read every row.
+    """
+    if not email or "@" not in email:
+        return [email] if email else []
+    local, _at, domain = email.rpartition("@")
+    domain = domain.lower()
+    spellings = [email, f"{local}@{domain}", f"{local.lower()}@{domain}"]
+    spellings.append(f"{local.capitalize()}@{domain}")
+    return list(dict.fromkeys(spellings))
 
 
 def _name_candidates(queryset: QuerySet, normalised: str) -> QuerySet:

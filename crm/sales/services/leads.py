@@ -343,29 +343,51 @@ def _ensure_open(lead: Lead) -> None:
 
 
 @transaction.atomic
-def lead_update(*, actor, lead: Lead, version: int | None = None, **fields) -> Lead:
+def lead_update(
+    *,
+    actor,
+    lead: Lead,
+    version: int | None = None,
+    status: str | None = None,
+    rejection_reason: str | None = None,
+    **fields,
+) -> Lead:
     """Change a lead; only the given fields change. A new curator is notified.
 
     A stale `version` (someone saved the lead after the actor opened it) is
-    refused with Conflict. A converted lead no longer changes.
+    refused with Conflict. A converted lead no longer changes. `status` (with a
+    `rejection_reason` to reject) moves it as `lead_set_status` does, in the same
+    transaction.
     """
     visibility.ensure_can_edit(actor=actor, obj=lead)
     _ensure_open(lead)
-    errors: Errors = {}
-    if "owner_id" in fields and pk_of(fields["owner_id"]) is None:
-        add_error(errors, "owner_id", _("Choose who works on the lead."))
-    values = _clean_lead(lead=lead, fields=fields, errors=errors)
-    raise_errors(errors)
-    before = audit.snapshot(lead)
-    old_owner_id = lead.owner_id
-    claim_version(lead, expected_version=version)
-    for name, value in values.items():
-        setattr(lead, name, value)
-    lead.search_text = lead.build_search_text()
-    lead.save()
-    audit.record_update(actor, lead, before)
-    if lead.owner_id != old_owner_id:
-        _notify_curator(lead=lead, user=lead.owner, actor=actor)
+    if fields or status is None:
+        errors: Errors = {}
+        if "owner_id" in fields and pk_of(fields["owner_id"]) is None:
+            add_error(errors, "owner_id", _("Choose who works on the lead."))
+        values = _clean_lead(lead=lead, fields=fields, errors=errors)
+        raise_errors(errors)
+        before = audit.snapshot(lead)
+        old_owner_id = lead.owner_id
+        claim_version(lead, expected_version=version)
+        version = None
+        for name, value in values.items():
+            setattr(lead, name, value)
+        lead.search_text = lead.build_search_text()
+        lead.save()
+        audit.record_update(actor, lead, before)
+        if lead.owner_id != old_owner_id:
+            _notify_curator(lead=lead, user=lead.owner, actor=actor)
+    if status is not None and (
+        status != lead.status or rejection_reason not in (None, lead.rejection_reason)
+    ):
+        lead_set_status(
+            actor=actor,
+            lead=lead,
+            status=status,
+            reason=rejection_reason or "",
+            version=version,
+        )
     return lead
 
 
@@ -572,8 +594,48 @@ def _timeline_note(*, actor, lead: Lead, company, contact) -> None:
     audit.record_create(actor, note)
 
 
+class _DryRun(Exception):
+    """Raised inside a dry run's savepoint to undo what it made."""
+
+    def __init__(self, result: Conversion):
+        super().__init__("dry run")
+        self.result = result
+
+
 @transaction.atomic
-def lead_convert(
+def lead_convert(*, actor, lead: Lead, dry_run: bool = False, **options) -> Conversion:
+    """Turn a lead into a company, a contact and a deal at once, without retyping.
+
+    `company`/`contact` link to existing records the actor sees instead of
+    creating new ones (a duplicate warned about by `lead_similar`); otherwise a new
+    company is made from the lead's company name, INN, region, industry and source,
+    and a new contact from the person's name, e-mail and phone, working at the
+    company — unless `create_company`/`create_contact` say no. Everything made gets
+    the lead's curator. The deal (`deal_title`, by default the lead's need;
+    `deal_amount`, `deal_currency`, `pipeline`) is opened for the company and the
+    contact. The lead becomes converted, linked to what it became.
+
+    All in one transaction: a refusal anywhere (a bad INN, a pipeline without open
+    stages, a stale `version`) leaves nothing half-made. With `dry_run` everything
+    is made and checked, then undone: the answer says what would be made (records
+    without ids) or raises what would be refused.
+    """
+    if not dry_run:
+        return _convert(actor=actor, lead=lead, **options)
+    try:
+        with transaction.atomic():
+            raise _DryRun(_convert(actor=actor, lead=lead, **options))
+    except _DryRun as done:
+        result = done.result
+    lead.refresh_from_db()
+    for name in ("company", "contact", "deal"):
+        obj = getattr(result, name)
+        if result.created.get(name) and obj is not None:
+            obj.pk = obj.id = None
+    return result
+
+
+def _convert(
     *,
     actor,
     lead: Lead,
@@ -588,20 +650,7 @@ def lead_convert(
     pipeline: Pipeline | int | None = None,
     version: int | None = None,
 ) -> Conversion:
-    """Turn a lead into a company, a contact and a deal at once, without retyping.
-
-    `company`/`contact` link to existing records the actor sees instead of
-    creating new ones (a duplicate warned about by `lead_similar`); otherwise a new
-    company is made from the lead's company name, INN, region, industry and source,
-    and a new contact from the person's name, e-mail and phone, working at the
-    company — unless `create_company`/`create_contact` say no. Everything made gets
-    the lead's curator. The deal (`deal_title`, by default the lead's need;
-    `deal_amount`, `deal_currency`, `pipeline`) is opened for the company and the
-    contact. The lead becomes converted, linked to what it became.
-
-    All in one transaction: a refusal anywhere (a bad INN, a pipeline without open
-    stages, a stale `version`) leaves nothing half-made.
-    """
+    """Do the conversion of `lead_convert` (see there)."""
     visibility.ensure_can_edit(actor=actor, obj=lead)
     if lead.status == LeadStatus.CONVERTED:
         raise DomainError(_("The lead is already converted."), field="status")
