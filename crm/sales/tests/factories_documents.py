@@ -113,6 +113,8 @@ def deal_with_lines(owner, *, company_name="ООО «Альфа»", contact=True
         else None
     )
     deal = DealFactory(owner=owner, company=company, contact=person, **deal_fields)
-    add_line(deal, "Станок токарный", quantity="2", price="50000.00", cost_price="30000")
+    add_line(
+        deal, "Станок токарный", quantity="2", price="50000.00", cost_price="30000"
+    )
     add_line(deal, "Монтаж и пусконаладка", quantity="1", price="22000.00")
     return deal
