@@ -313,20 +313,29 @@ def approval_reject(
     )
 
 
+def _loaded(deal: Deal, name: str) -> list | None:
+    """Rows of a relation the caller already prefetched (the card does), else None."""
+    cache = getattr(deal, "_prefetched_objects_cache", {})
+    return list(cache[name]) if name in cache else None
+
+
 def deal_documents_allowed(deal: Deal) -> tuple[bool, str]:
     """Whether proposals, orders and invoices may be issued for the deal, and why not.
 
     Refused while a discount approval is pending, and after a rejection as long as
     a line still carries a discount above the requester's limit that no later
-    approval covers.
+    approval covers. Reads the deal's prefetched approvals and lines when present.
     """
-    requests = list(
-        ApprovalRequest.objects.filter(deal=deal)
-        .select_related("approver", "requested_by")
-        .order_by("-requested_at", "-id")
-    )
+    requests = _loaded(deal, "approvals")
+    if requests is None:
+        requests = list(
+            ApprovalRequest.objects.filter(deal=deal).select_related(
+                "approver", "requested_by"
+            )
+        )
     if not requests:
         return True, ""
+    requests.sort(key=lambda r: (r.requested_at, r.pk), reverse=True)
     for approval in requests:
         if approval.status == ApprovalStatus.PENDING:
             return False, _(
@@ -335,7 +344,12 @@ def deal_documents_allowed(deal: Deal) -> tuple[bool, str]:
                 "percent": _percent(approval.discount_percent),
                 "approver": str(approval.approver),
             }
-    highest = _max_line_discount(deal)
+    lines = _loaded(deal, "lines")
+    highest = (
+        max((line.discount_percent for line in lines), default=Decimal(0))
+        if lines is not None
+        else _max_line_discount(deal)
+    )
     approved = max(
         (r.discount_percent for r in requests if r.status == ApprovalStatus.APPROVED),
         default=None,

@@ -1029,6 +1029,8 @@ def _clean_line(
         line.name = _text(data["name"], field=f"{prefix}name", errors=errors, limit=300)
     if product_changed and product is not None and not (data.get("name") or "").strip():
         line.name = product.name
+    if not line.name and product is not None:
+        line.name = product.name
     if not line.name and f"{prefix}product" not in errors:
         _add(errors, f"{prefix}name", _("Choose a product or enter a name."))
     if "unit" in data:
