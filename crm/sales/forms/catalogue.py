@@ -42,10 +42,12 @@ def _yes_no(value: str | None) -> bool | None:
 
 
 def money_input(value) -> str:
-    """A stored amount as the user's language writes it in a form field."""
+    """A stored amount as the user's language writes it in a form field: its
+    decimal separator, no grouping (a grouped "1,004.00" would read as a decimal
+    comma in other languages)."""
     if value in (None, ""):
         return ""
-    return formats.number_format(value, use_l10n=True, force_grouping=False)
+    return str(value).replace(".", str(formats.get_format("DECIMAL_SEPARATOR")))
 
 
 class MoneyField(forms.CharField):

@@ -83,6 +83,11 @@ def parse_decimal(value: Any) -> Decimal | None:
         text = str(value).strip().replace("\u00a0", "").replace(" ", "")
         if not text:
             return None
+        if "," in text and "." in text:
+            # Both separators: the last one is the decimal one ("1,004.50",
+            # "1.004,50"); the other groups thousands.
+            decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
+            text = text.replace("." if decimal_mark == "," else ",", "")
         text = text.replace(",", ".")
         try:
             result = Decimal(text)

@@ -337,3 +337,23 @@ def test_dates_are_checked(head):
         actor=head, name="x", percent="1", valid_from=dt.date(2025, 1, 1)
     )
     assert discount.valid_from == dt.date(2025, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("1 234,50", Decimal("1234.50")),
+        ("1,234.50", Decimal("1234.50")),
+        ("1.234,50", Decimal("1234.50")),
+        ("1234.5", Decimal("1234.50")),
+        (7, Decimal("7.00")),
+        (0.1, Decimal("0.10")),
+    ],
+)
+def test_prices_are_read_as_people_type_them(head, typed, stored):
+    product = ProductFactory()
+    price_list = PriceListFactory()
+    price = services.price_set(
+        actor=head, price_list=price_list, product=product, price=typed
+    )
+    assert price.price == stored
