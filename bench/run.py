@@ -293,7 +293,11 @@ def _peak_rss_mb() -> float:
 
 def _measure(args) -> int:
     _django()
+    from django.core.management import call_command
     from django.db import connection
+
+    # A dataset built by older code lacks the tables and columns added since.
+    call_command("migrate", interactive=False, verbosity=0)
 
     from crm.accounts.models import User
     from crm.customers.models import Contact
