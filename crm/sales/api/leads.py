@@ -17,6 +17,7 @@ from crm.sales.schemas.leads import (
     LeadPatch,
 )
 from crm.sales.selectors import leads as selectors
+from crm.sales.services import lead_conversion
 from crm.sales.services import leads as services
 
 router = Router(tags=["leads"])
@@ -106,7 +107,7 @@ def convert_lead(request, lead_id: int, payload: LeadConvertIn):
         if payload.dry_run
         else None
     )
-    result = services.lead_convert(
+    result = lead_conversion.lead_convert(
         actor=request.user,
         lead=lead,
         dry_run=payload.dry_run,

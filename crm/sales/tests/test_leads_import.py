@@ -4,7 +4,7 @@ from crm.core.errors import DomainError, Forbidden
 from crm.core.models import Notification
 from crm.customers.tests.factories import SourceFactory, valid_inn
 from crm.sales.models import Lead
-from crm.sales.services.leads import lead_import, parse_lead_csv
+from crm.sales.services.lead_import import lead_import, parse_lead_csv
 from crm.sales.tests.factories_leads import AssignmentRuleFactory, csv_text
 
 

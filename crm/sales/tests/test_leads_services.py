@@ -15,6 +15,7 @@ from crm.customers.tests.factories import (
 )
 from crm.sales.models import AssignmentKind, Deal, Lead, LeadStatus
 from crm.sales.selectors.leads import lead_get, lead_list
+from crm.sales.services import lead_conversion, lead_rules
 from crm.sales.services import leads as services
 from crm.sales.tests.factories import LeadFactory, PipelineFactory
 from crm.sales.tests.factories_leads import AssignmentRuleFactory
@@ -196,18 +197,18 @@ def test_the_new_curator_is_notified_by_e_mail(
 
 def test_assignment_rule_settings_are_checked(admin_user, manager, team):
     with pytest.raises(Forbidden):
-        services.assignment_rule_create(actor=manager, name="x", kind="round_robin")
+        lead_rules.assignment_rule_create(actor=manager, name="x", kind="round_robin")
     with pytest.raises(DomainError) as caught:
-        services.assignment_rule_create(
+        lead_rules.assignment_rule_create(
             actor=admin_user, name="По региону", kind="region"
         )
     assert _fields(caught.value) == {"region", "assignee_id"}
     with pytest.raises(DomainError) as caught:
-        services.assignment_rule_create(
+        lead_rules.assignment_rule_create(
             actor=admin_user, name="Все", kind="round_robin"
         )
     assert _fields(caught.value) == {"team_id"}
-    rule = services.assignment_rule_create(
+    rule = lead_rules.assignment_rule_create(
         actor=admin_user, name="Все", kind="round_robin", team_id=team.pk
     )
     assert rule.position == 10
@@ -297,7 +298,7 @@ def test_conversion_creates_company_contact_and_deal_linked(manager):
     # given
     lead = _full_lead(manager)
     # when
-    result = services.lead_convert(
+    result = lead_conversion.lead_convert(
         actor=manager, lead=lead, deal_amount="150000.00", deal_title="Насосы ЦН"
     )
     # then
@@ -339,7 +340,7 @@ def test_conversion_links_to_existing_records_instead(manager):
     company = CompanyFactory(curator=manager, name="Ромашка")
     contact = ContactFactory(curator=manager)
     # when
-    result = services.lead_convert(
+    result = lead_conversion.lead_convert(
         actor=manager, lead=lead, company=company.pk, contact=contact, create_deal=False
     )
     # then
@@ -354,7 +355,7 @@ def test_conversion_refuses_a_company_the_actor_cannot_see(manager, other_manage
     lead = _full_lead(manager)
     hidden = CompanyFactory(curator=other_manager)
     with pytest.raises(DomainError) as caught:
-        services.lead_convert(actor=manager, lead=lead, company=hidden.pk)
+        lead_conversion.lead_convert(actor=manager, lead=lead, company=hidden.pk)
     assert "company_id" in _fields(caught.value)
     assert Company.objects.count() == 1
 
@@ -366,7 +367,7 @@ def test_a_failure_half_way_leaves_nothing(manager):
     empty = PipelineFactory(stages=False)
     # when
     with pytest.raises(DomainError) as caught:
-        services.lead_convert(actor=manager, lead=lead, pipeline=empty)
+        lead_conversion.lead_convert(actor=manager, lead=lead, pipeline=empty)
     # then
     assert any(name.startswith("deal.") for name in _fields(caught.value))
     assert not Company.objects.exists()
@@ -383,16 +384,16 @@ def test_a_bad_inn_on_the_company_is_reported_under_company(manager):
     Lead.objects.filter(pk=lead.pk).update(inn="1234567890")  # came in by an old import
     lead.refresh_from_db()
     with pytest.raises(DomainError) as caught:
-        services.lead_convert(actor=manager, lead=lead)
+        lead_conversion.lead_convert(actor=manager, lead=lead)
     assert "company.inn" in _fields(caught.value)
     assert not Company.objects.exists()
 
 
 def test_a_converted_lead_is_not_converted_or_changed_again(manager):
     lead = _full_lead(manager)
-    services.lead_convert(actor=manager, lead=lead, create_deal=False)
+    lead_conversion.lead_convert(actor=manager, lead=lead, create_deal=False)
     with pytest.raises(DomainError):
-        services.lead_convert(actor=manager, lead=lead)
+        lead_conversion.lead_convert(actor=manager, lead=lead)
     with pytest.raises(DomainError):
         services.lead_update(actor=manager, lead=lead, title="Другое")
 
@@ -401,7 +402,7 @@ def test_conversion_of_a_company_only_lead_puts_the_e_mail_on_the_company(manage
     lead = services.lead_create(
         actor=manager, company_name="ИП Сидоров", email="info@sidorov.ru"
     )
-    result = services.lead_convert(actor=manager, lead=lead, create_deal=False)
+    result = lead_conversion.lead_convert(actor=manager, lead=lead, create_deal=False)
     assert result.contact is None
     assert result.company.email == "info@sidorov.ru"
 
@@ -409,7 +410,7 @@ def test_conversion_of_a_company_only_lead_puts_the_e_mail_on_the_company(manage
 def test_conversion_in_another_currency_takes_a_price_list_in_it(head_and_usd):
     head, usd = head_and_usd
     lead = _full_lead(head)
-    result = services.lead_convert(
+    result = lead_conversion.lead_convert(
         actor=head, lead=lead, deal_currency="USD", deal_amount="1000"
     )
     assert result.deal.currency == "USD"

@@ -35,6 +35,8 @@ from crm.sales.forms.leads import (
 )
 from crm.sales.models import Lead, LeadStatus
 from crm.sales.selectors import leads as selectors
+from crm.sales.services import lead_conversion, lead_rules
+from crm.sales.services import lead_import as lead_imports
 from crm.sales.services import leads as services
 
 STATUS_BADGES = {
@@ -395,7 +397,7 @@ def lead_convert(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.lead_convert(
+            result = lead_conversion.lead_convert(
                 actor=request.user,
                 lead=lead,
                 version=_int(request.POST.get("version")),
@@ -516,7 +518,7 @@ def lead_import(request):
         content = form.content_bytes()
         confirm = "confirm" in request.POST and not request.FILES
         try:
-            result = services.lead_import(
+            result = lead_imports.lead_import(
                 actor=request.user, content=content, dry_run=not confirm
             )
         except DomainError as error:
@@ -602,12 +604,12 @@ def _rule_form_page(request, rule):
     if request.method == "POST" and form.is_valid():
         try:
             if rule is None:
-                services.assignment_rule_create(
+                lead_rules.assignment_rule_create(
                     actor=request.user, **form.service_data()
                 )
                 messages.success(request, _("Rule added."))
             else:
-                services.assignment_rule_update(
+                lead_rules.assignment_rule_update(
                     actor=request.user, rule=rule, **form.service_data()
                 )
                 messages.success(request, _("Changes saved."))
@@ -639,6 +641,6 @@ def assignment_rule_update(request, pk: int):
 @domain_errors
 def assignment_rule_delete(request, pk: int):
     rule = selectors.assignment_rule_get(actor=request.user, rule_id=pk)
-    services.assignment_rule_delete(actor=request.user, rule=rule)
+    lead_rules.assignment_rule_delete(actor=request.user, rule=rule)
     messages.success(request, _("“%(name)s” deleted.") % {"name": rule.name})
     return redirect("sales:assignment-rule-list")
