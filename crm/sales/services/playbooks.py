@@ -931,7 +931,7 @@ def _plan_steps(won, total: int) -> tuple[list[ProposedStep], int]:
         histogram[day] = histogram.get(day, 0) + row["n"]
     proposed = []
     for key, group in groups.items():
-        title = max(group["titles"].items(), key=lambda item: (item[1], item[0]))[0]
+        title = min(group["titles"].items(), key=lambda item: (-item[1], item[0]))[0]
         proposed.append(
             _proposed(
                 key=f"plan:{key}",
