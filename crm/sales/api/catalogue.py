@@ -42,6 +42,7 @@ from crm.sales.schemas.catalogue import (
 )
 from crm.sales.selectors import catalogue as selectors
 from crm.sales.services import catalogue as services
+from crm.sales.services import catalogue_discounts as discount_services
 
 router = Router(tags=["catalogue"])
 
@@ -260,7 +261,9 @@ def list_discounts(request, filters: Query[DiscountFilter]):
 @router.post("/discounts", response={201: DiscountOut}, operation_id="discount_create")
 def create_discount(request, payload: DiscountIn):
     """Add a discount (administrators, heads); percent from 0 to 100."""
-    return Status(201, services.discount_create(actor=request.user, **payload.dict()))
+    return Status(
+        201, discount_services.discount_create(actor=request.user, **payload.dict())
+    )
 
 
 @router.get(
@@ -275,7 +278,7 @@ def read_discount(request, discount_id: int):
 )
 def update_discount(request, discount_id: int, payload: DiscountPatch):
     discount = selectors.discount_get(actor=request.user, discount_id=discount_id)
-    return services.discount_update(
+    return discount_services.discount_update(
         actor=request.user, discount=discount, **payload.dict(exclude_unset=True)
     )
 
@@ -285,7 +288,7 @@ def update_discount(request, discount_id: int, payload: DiscountPatch):
 )
 def delete_discount(request, discount_id: int):
     discount = selectors.discount_get(actor=request.user, discount_id=discount_id)
-    services.discount_delete(actor=request.user, discount=discount)
+    discount_services.discount_delete(actor=request.user, discount=discount)
     return Status(204, None)
 
 

@@ -1,8 +1,8 @@
 """Writes of the catalogue: products and services, their groups, prices per price
-list, price lists, discounts, and the reference lists of units and VAT rates.
+list and price lists (discounts are in `catalogue_discounts`, the settings of units
+and VAT rates in `catalogue_settings`).
 
-Administrators and heads of department change the catalogue; units and VAT rates
-are settings, changed by administrators only. Every mistake of a submission is
+Administrators and heads of department change the catalogue. Every mistake of a submission is
 reported at once, each under its field, and nothing is saved until all is right.
 """
 
@@ -16,10 +16,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from crm.core import audit, visibility
+from crm.core import audit
 from crm.core.errors import DomainError, Forbidden
 from crm.core.services import claim_version, record_trash
-from crm.customers.models import Company, CompanyCategory
 from crm.customers.services.records import Errors, add_error, pk_of, raise_errors
 from crm.sales.models import (
     Currency,
@@ -175,7 +174,7 @@ def _clean_choice(value: Any, *, choices, field: str, errors: Errors) -> str:
     return value
 
 
-def _resolve(
+def resolve_item(
     model,
     value: Any,
     *,
@@ -203,7 +202,7 @@ def _resolve(
     return item
 
 
-def _clean_date(value: Any, *, field: str, errors: Errors) -> dt.date | None:
+def clean_date(value: Any, *, field: str, errors: Errors) -> dt.date | None:
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
@@ -217,7 +216,7 @@ def _clean_date(value: Any, *, field: str, errors: Errors) -> dt.date | None:
         return None
 
 
-def _unknown_fields(fields: Mapping[str, Any], allowed: Iterable[str]) -> None:
+def refuse_unknown(fields: Mapping[str, Any], allowed: Iterable[str]) -> None:
     unknown = set(fields) - set(allowed)
     if unknown:
         name = sorted(unknown)[0]
@@ -230,7 +229,7 @@ def _unknown_fields(fields: Mapping[str, Any], allowed: Iterable[str]) -> None:
 def _clean_product(
     *, product: Product, fields: Mapping[str, Any], errors: Errors
 ) -> dict[str, Any]:
-    _unknown_fields(fields, PRODUCT_FIELDS)
+    refuse_unknown(fields, PRODUCT_FIELDS)
     values: dict[str, Any] = {}
     for name, value in fields.items():
         if name == "kind":
@@ -250,7 +249,7 @@ def _clean_product(
                 message=_("A cost price cannot be negative."),
             )
         elif name == "group_id":
-            values["group"] = _resolve(
+            values["group"] = resolve_item(
                 ProductGroup,
                 value,
                 field="group_id",
@@ -258,7 +257,7 @@ def _clean_product(
                 message=_("Choose a product group from the list."),
             )
         elif name == "unit_id":
-            values["unit"] = _resolve(
+            values["unit"] = resolve_item(
                 Unit,
                 value,
                 field="unit_id",
@@ -267,7 +266,7 @@ def _clean_product(
                 message=_("Choose a unit of measure from the list."),
             )
         elif name == "vat_rate_id":
-            values["vat_rate"] = _resolve(
+            values["vat_rate"] = resolve_item(
                 VatRate,
                 value,
                 field="vat_rate_id",
@@ -518,7 +517,7 @@ def product_delete(*, actor, product: Product) -> Product:
 def _clean_group(
     *, group: ProductGroup, fields: Mapping[str, Any], errors: Errors
 ) -> dict[str, Any]:
-    _unknown_fields(fields, {"name", "parent_id", "external_id"})
+    refuse_unknown(fields, {"name", "parent_id", "external_id"})
     values: dict[str, Any] = {}
     if "name" in fields:
         values["name"] = clean_text(
@@ -542,7 +541,7 @@ def _clean_group(
         ):
             add_error(errors, "external_id", _("Another group has this external ID."))
     if "parent_id" in fields:
-        parent = _resolve(
+        parent = resolve_item(
             ProductGroup, fields["parent_id"], field="parent_id", errors=errors
         )
         if parent is not None and group.pk:
@@ -614,7 +613,7 @@ PRICE_LIST_FIELDS = frozenset(
 def _clean_price_list(
     *, price_list: PriceList, fields: Mapping[str, Any], errors: Errors
 ) -> dict[str, Any]:
-    _unknown_fields(fields, PRICE_LIST_FIELDS)
+    refuse_unknown(fields, PRICE_LIST_FIELDS)
     values: dict[str, Any] = {}
     for name, value in fields.items():
         if name in ("prices_include_vat", "is_default", "is_active"):
@@ -697,319 +696,3 @@ def price_list_update(*, actor, price_list: PriceList, **fields: Any) -> PriceLi
     _settle_default_price_list(price_list)
     audit.record_update(actor, price_list, before)
     return price_list
-
-
-# --- discounts ------------------------------------------------------------------------
-
-DISCOUNT_FIELDS = frozenset(
-    {
-        "name",
-        "percent",
-        "product_id",
-        "product_group_id",
-        "company_id",
-        "company_category_id",
-        "min_quantity",
-        "valid_from",
-        "valid_to",
-        "is_active",
-    }
-)
-
-
-def _clean_discount(
-    *, actor, discount: Discount, fields: Mapping[str, Any], errors: Errors
-) -> dict[str, Any]:
-    _unknown_fields(fields, DISCOUNT_FIELDS)
-    values: dict[str, Any] = {}
-    for name, value in fields.items():
-        if name == "name":
-            values["name"] = clean_text(
-                value, model=Discount, field="name", errors=errors
-            )
-        elif name == "percent":
-            values["percent"] = clean_amount(
-                value,
-                field="percent",
-                errors=errors,
-                maximum=Decimal("100"),
-                message=_("Enter a discount from 0 to 100 %."),
-            )
-        elif name == "min_quantity":
-            values["min_quantity"] = clean_amount(
-                value if value not in (None, "") else "0",
-                field="min_quantity",
-                errors=errors,
-                places=3,
-                maximum=QUANTITY_LIMIT,
-                message=_("A quantity cannot be negative."),
-            )
-        elif name in ("valid_from", "valid_to"):
-            values[name] = _clean_date(value, field=name, errors=errors)
-        elif name == "is_active":
-            values["is_active"] = bool(value)
-        elif name == "product_id":
-            values["product"] = _resolve(
-                Product,
-                value,
-                field="product_id",
-                errors=errors,
-                current_id=discount.product_id,
-            )
-        elif name == "product_group_id":
-            values["product_group"] = _resolve(
-                ProductGroup, value, field="product_group_id", errors=errors
-            )
-        elif name == "company_category_id":
-            values["company_category"] = _resolve(
-                CompanyCategory,
-                value,
-                field="company_category_id",
-                errors=errors,
-                current_id=discount.company_category_id,
-            )
-        elif name == "company_id":
-            values["company"] = _visible_company(
-                actor=actor, discount=discount, value=value, errors=errors
-            )
-    if not values.get("name", discount.name) and "name" not in errors:
-        add_error(errors, "name", _("Give the discount a name."))
-    if discount.pk is None and "percent" not in fields:
-        add_error(errors, "percent", _("Enter a discount from 0 to 100 %."))
-
-    def final(name: str):
-        return values[name] if name in values else getattr(discount, name)
-
-    if final("product") is not None and final("product_group") is not None:
-        add_error(
-            errors,
-            "product_group_id",
-            _("Choose a product or a product group, not both."),
-        )
-    if final("company") is not None and final("company_category") is not None:
-        add_error(
-            errors,
-            "company_category_id",
-            _("Choose a client or a client category, not both."),
-        )
-    valid_from, valid_to = final("valid_from"), final("valid_to")
-    if valid_from and valid_to and valid_to < valid_from and "valid_to" not in errors:
-        add_error(errors, "valid_to", _("The end date is before the start date."))
-    return values
-
-
-def _visible_company(*, actor, discount: Discount, value: Any, errors: Errors):
-    company_id = pk_of(value)
-    if company_id is None:
-        return None
-    if str(company_id) == str(discount.company_id):
-        return discount.company
-    try:
-        company_id = int(company_id)
-    except (TypeError, ValueError):
-        add_error(errors, "company_id", _("Choose a company you can see."))
-        return None
-    company = visibility.visible(Company.objects.all(), actor).filter(pk=company_id)
-    found = company.first()
-    if found is None:
-        add_error(errors, "company_id", _("Choose a company you can see."))
-    return found
-
-
-@transaction.atomic
-def discount_create(*, actor, **fields: Any) -> Discount:
-    """Add a standing discount: for a product or a group (or everything), for a
-    client or a client category (or everyone), from a quantity, within dates."""
-    ensure_catalogue_editor(actor=actor)
-    discount = Discount()
-    errors: Errors = {}
-    values = _clean_discount(
-        actor=actor, discount=discount, fields=fields, errors=errors
-    )
-    raise_errors(errors)
-    for name, value in values.items():
-        setattr(discount, name, value)
-    discount.save()
-    audit.record_create(actor, discount)
-    return discount
-
-
-@transaction.atomic
-def discount_update(*, actor, discount: Discount, **fields: Any) -> Discount:
-    """Change a discount; deal lines that took it keep their own percent."""
-    ensure_catalogue_editor(actor=actor)
-    errors: Errors = {}
-    values = _clean_discount(
-        actor=actor, discount=discount, fields=fields, errors=errors
-    )
-    raise_errors(errors)
-    before = audit.snapshot(discount)
-    for name, value in values.items():
-        setattr(discount, name, value)
-    discount.save()
-    audit.record_update(actor, discount, before)
-    return discount
-
-
-@transaction.atomic
-def discount_delete(*, actor, discount: Discount) -> None:
-    """Delete a discount; deal lines that took it keep their own percent."""
-    ensure_catalogue_editor(actor=actor)
-    audit.record_delete(actor, discount)
-    discount.delete()
-
-
-# --- units and VAT rates (settings) ---------------------------------------------------
-
-
-def _clean_reference(
-    *, model, item, fields: Mapping[str, Any], allowed: set[str], errors: Errors
-) -> dict[str, Any]:
-    _unknown_fields(fields, allowed)
-    values: dict[str, Any] = {}
-    for name, value in fields.items():
-        if name in ("is_active", "is_default"):
-            values[name] = bool(value)
-        elif name == "position":
-            try:
-                values["position"] = int(value or 0)
-            except (TypeError, ValueError):
-                add_error(errors, "position", _("Enter a whole number from 0."))
-                continue
-            if not 0 <= values["position"] <= 2**31 - 1:
-                add_error(errors, "position", _("Enter a whole number from 0."))
-        elif name == "rate":
-            values["rate"] = clean_amount(
-                value,
-                field="rate",
-                errors=errors,
-                maximum=Decimal("100"),
-                required=False,
-                message=_("Enter a rate from 0 to 100 %, or leave it empty."),
-            )
-        else:
-            values[name] = clean_text(value, model=model, field=name, errors=errors)
-    name_en = values.get("name_en", item.name_en)
-    name_ru = values.get("name_ru", item.name_ru)
-    if not (name_en or name_ru) and "name_en" not in errors:
-        add_error(errors, "name_en", _("Give it a name in English or in Russian."))
-    return values
-
-
-@transaction.atomic
-def unit_create(*, actor, **fields: Any) -> Unit:
-    """Add a unit of measure (administrators)."""
-    visibility.ensure_admin(actor=actor)
-    unit = Unit()
-    errors: Errors = {}
-    values = _clean_unit(unit=unit, fields=fields, errors=errors)
-    raise_errors(errors)
-    for name, value in values.items():
-        setattr(unit, name, value)
-    unit.name_en = unit.name_en or unit.name_ru
-    unit.name_ru = unit.name_ru or unit.name_en
-    unit.save()
-    audit.record_create(actor, unit)
-    return unit
-
-
-@transaction.atomic
-def unit_update(*, actor, unit: Unit, **fields: Any) -> Unit:
-    """Change a unit of measure or retire it (administrators)."""
-    visibility.ensure_admin(actor=actor)
-    errors: Errors = {}
-    values = _clean_unit(unit=unit, fields=fields, errors=errors)
-    raise_errors(errors)
-    before = audit.snapshot(unit)
-    for name, value in values.items():
-        setattr(unit, name, value)
-    unit.save()
-    audit.record_update(actor, unit, before)
-    return unit
-
-
-def _clean_unit(*, unit: Unit, fields: Mapping[str, Any], errors: Errors) -> dict:
-    values = _clean_reference(
-        model=Unit,
-        item=unit,
-        fields=fields,
-        allowed={
-            "name_en",
-            "name_ru",
-            "short_name",
-            "okei_code",
-            "position",
-            "is_active",
-        },
-        errors=errors,
-    )
-    if not values.get("short_name", unit.short_name) and "short_name" not in errors:
-        add_error(errors, "short_name", _("Enter the abbreviation, like pcs."))
-    okei = values.get("okei_code")
-    if okei and "okei_code" not in errors:
-        if not (okei.isdigit() and len(okei) == 3):
-            add_error(errors, "okei_code", _("An OKEI code has 3 digits, like 796."))
-        elif Unit.objects.filter(okei_code=okei).exclude(pk=unit.pk).exists():
-            add_error(errors, "okei_code", _("Another unit has this OKEI code."))
-    return values
-
-
-@transaction.atomic
-def vat_rate_create(*, actor, **fields: Any) -> VatRate:
-    """Add a VAT rate (administrators); an empty rate means "without VAT"."""
-    visibility.ensure_admin(actor=actor)
-    rate = VatRate()
-    errors: Errors = {}
-    values = _clean_vat_rate(rate=rate, fields=fields, errors=errors)
-    raise_errors(errors)
-    for name, value in values.items():
-        setattr(rate, name, value)
-    rate.name_en = rate.name_en or rate.name_ru
-    rate.name_ru = rate.name_ru or rate.name_en
-    rate.save()
-    _settle_default_vat(rate)
-    audit.record_create(actor, rate)
-    return rate
-
-
-@transaction.atomic
-def vat_rate_update(*, actor, vat_rate: VatRate, **fields: Any) -> VatRate:
-    """Change a VAT rate (administrators). Deal lines and documents keep the rate
-    they were made with; products take the new one from now on."""
-    visibility.ensure_admin(actor=actor)
-    errors: Errors = {}
-    values = _clean_vat_rate(rate=vat_rate, fields=fields, errors=errors)
-    raise_errors(errors)
-    before = audit.snapshot(vat_rate)
-    for name, value in values.items():
-        setattr(vat_rate, name, value)
-    vat_rate.save()
-    _settle_default_vat(vat_rate)
-    audit.record_update(actor, vat_rate, before)
-    return vat_rate
-
-
-def _clean_vat_rate(*, rate: VatRate, fields: Mapping[str, Any], errors: Errors):
-    values = _clean_reference(
-        model=VatRate,
-        item=rate,
-        fields=fields,
-        allowed={"name_en", "name_ru", "rate", "is_default", "position", "is_active"},
-        errors=errors,
-    )
-    is_default = values.get("is_default", rate.is_default)
-    is_active = values.get("is_active", rate.is_active)
-    if is_default and not is_active:
-        add_error(
-            errors,
-            "is_active",
-            _("The default rate must be active: make another the default."),
-        )
-    return values
-
-
-def _settle_default_vat(rate: VatRate) -> None:
-    if rate.is_default:
-        VatRate.objects.exclude(pk=rate.pk).filter(is_default=True).update(
-            is_default=False
-        )

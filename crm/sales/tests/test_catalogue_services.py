@@ -8,6 +8,8 @@ from crm.core.models import AuditEntry
 from crm.customers.tests.factories import CompanyFactory
 from crm.sales.models import Price, PriceList, Product, VatRate
 from crm.sales.services import catalogue as services
+from crm.sales.services import catalogue_discounts as discount_services
+from crm.sales.services import catalogue_settings
 from crm.sales.tests.factories import PriceFactory, PriceListFactory, ProductFactory
 from crm.sales.tests.factories_catalogue import (
     DiscountFactory,
@@ -64,17 +66,17 @@ def test_sales_manager_may_not_set_a_price_or_a_discount(manager):
             actor=manager, price_list=price_list, product=product, price="10"
         )
     with pytest.raises(Forbidden):
-        services.discount_create(actor=manager, name="x", percent="5")
+        discount_services.discount_create(actor=manager, name="x", percent="5")
     with pytest.raises(Forbidden):
         services.price_list_create(actor=manager, name="Дилерский", currency="USD")
 
 
 def test_only_administrators_change_units_and_vat_rates(admin_user, head):
     with pytest.raises(Forbidden):
-        services.unit_create(actor=head, name_ru="Рулон", short_name="рул")
+        catalogue_settings.unit_create(actor=head, name_ru="Рулон", short_name="рул")
     with pytest.raises(Forbidden):
-        services.vat_rate_create(actor=head, name_ru="НДС 5 %", rate="5")
-    created = services.unit_create(
+        catalogue_settings.vat_rate_create(actor=head, name_ru="НДС 5 %", rate="5")
+    created = catalogue_settings.unit_create(
         actor=admin_user, name_ru="Рулон", name_en="Roll", short_name="рул"
     )
     assert created.name == "Roll"
@@ -264,7 +266,9 @@ def test_a_group_with_products_is_not_deleted(head):
 def test_discount_over_100_or_negative_is_refused_naming_the_field(head):
     for percent in ("100.01", "-1", "150"):
         with pytest.raises(DomainError) as caught:
-            services.discount_create(actor=head, name="Большая", percent=percent)
+            discount_services.discount_create(
+                actor=head, name="Большая", percent=percent
+            )
         assert _errors(caught.value) == {
             "percent": ["Enter a discount from 0 to 100 %."]
         }
@@ -274,7 +278,7 @@ def test_discount_for_a_product_and_a_group_at_once_is_refused(head):
     product = ProductFactory()
     group = ProductGroupFactory()
     with pytest.raises(DomainError) as caught:
-        services.discount_create(
+        discount_services.discount_create(
             actor=head,
             name="Двойная",
             percent="5",
@@ -290,7 +294,7 @@ def test_discount_for_a_client_the_head_cannot_see_is_refused(head, make_user):
     stranger = make_user(role="sales")  # not in the head's team
     hidden = CompanyFactory(curator=stranger)
     with pytest.raises(DomainError) as caught:
-        services.discount_create(
+        discount_services.discount_create(
             actor=head, name="Чужая", percent="5", company_id=hidden.pk
         )
     assert caught.value.field == "company_id"
@@ -298,10 +302,10 @@ def test_discount_for_a_client_the_head_cannot_see_is_refused(head, make_user):
 
 def test_discount_update_and_delete(head):
     discount = DiscountFactory(percent=Decimal("5"))
-    services.discount_update(actor=head, discount=discount, percent="7.5")
+    discount_services.discount_update(actor=head, discount=discount, percent="7.5")
     discount.refresh_from_db()
     assert discount.percent == Decimal("7.50")
-    services.discount_delete(actor=head, discount=discount)
+    discount_services.discount_delete(actor=head, discount=discount)
     assert not type(discount).objects.filter(pk=discount.pk).exists()
 
 
@@ -311,19 +315,21 @@ def test_discount_update_and_delete(head):
 def test_vat_rate_without_vat_and_one_default(admin_user):
     without = vat(None)
     assert without.rate is None
-    new = services.vat_rate_create(
+    new = catalogue_settings.vat_rate_create(
         actor=admin_user, name_ru="НДС 5 %", name_en="VAT 5%", rate="5", is_default=True
     )
     assert new.rate == Decimal("5.00")
     assert list(VatRate.objects.filter(is_default=True)) == [new]
     with pytest.raises(DomainError) as caught:
-        services.vat_rate_create(actor=admin_user, name_ru="НДС 120 %", rate="120")
+        catalogue_settings.vat_rate_create(
+            actor=admin_user, name_ru="НДС 120 %", rate="120"
+        )
     assert caught.value.field == "rate"
 
 
 def test_unit_with_a_bad_okei_code_is_refused(admin_user):
     with pytest.raises(DomainError) as caught:
-        services.unit_create(
+        catalogue_settings.unit_create(
             actor=admin_user, name_ru="Рулон", short_name="рул", okei_code="7"
         )
     assert caught.value.field == "okei_code"
@@ -331,9 +337,11 @@ def test_unit_with_a_bad_okei_code_is_refused(admin_user):
 
 def test_dates_are_checked(head):
     with pytest.raises(DomainError) as caught:
-        services.discount_create(actor=head, name="x", percent="1", valid_from="01.02")
+        discount_services.discount_create(
+            actor=head, name="x", percent="1", valid_from="01.02"
+        )
     assert caught.value.field == "valid_from"
-    discount = services.discount_create(
+    discount = discount_services.discount_create(
         actor=head, name="x", percent="1", valid_from=dt.date(2025, 1, 1)
     )
     assert discount.valid_from == dt.date(2025, 1, 1)

@@ -44,6 +44,8 @@ from crm.sales.forms.catalogue import (
 from crm.sales.models import PriceList, Product
 from crm.sales.selectors import catalogue as selectors
 from crm.sales.services import catalogue as services
+from crm.sales.services import catalogue_discounts as discount_services
+from crm.sales.services import catalogue_settings
 from crm.sales.templatetags.catalogue_tags import money
 
 PRICE_TABLE_PAGE_SIZE = 50
@@ -675,10 +677,12 @@ def _discount_form_page(request, discount):
     if request.method == "POST" and form.is_valid():
         try:
             if discount is None:
-                services.discount_create(actor=request.user, **form.service_data())
+                discount_services.discount_create(
+                    actor=request.user, **form.service_data()
+                )
                 messages.success(request, _("Discount created."))
             else:
-                services.discount_update(
+                discount_services.discount_update(
                     actor=request.user, discount=discount, **form.service_data()
                 )
                 messages.success(request, _("Changes saved."))
@@ -716,7 +720,7 @@ def discount_update(request, pk: int):
 def discount_delete(request, pk: int):
     _ensure_editor(request)
     discount = selectors.discount_get(actor=request.user, discount_id=pk)
-    services.discount_delete(actor=request.user, discount=discount)
+    discount_services.discount_delete(actor=request.user, discount=discount)
     messages.success(request, _("“%(name)s” deleted.") % {"name": discount.name})
     return redirect("sales:discount-list")
 
@@ -788,7 +792,7 @@ def unit_list(request):
         kind="unit",
         items=selectors.unit_list(actor=request.user, include_inactive=True),
         form_class=UnitForm,
-        create=services.unit_create,
+        create=catalogue_settings.unit_create,
         title=_("Units of measure"),
     )
 
@@ -801,7 +805,7 @@ def unit_update(request, pk: int):
         kind="unit",
         item=selectors.unit_get(actor=request.user, unit_id=pk),
         form_class=UnitForm,
-        update=lambda actor, item, data: services.unit_update(
+        update=lambda actor, item, data: catalogue_settings.unit_update(
             actor=actor, unit=item, **data
         ),
         title=_("Units of measure"),
@@ -824,7 +828,7 @@ def vat_rate_list(request):
         kind="vat-rate",
         items=selectors.vat_rate_list(actor=request.user, include_inactive=True),
         form_class=VatRateForm,
-        create=services.vat_rate_create,
+        create=catalogue_settings.vat_rate_create,
         title=_("VAT rates"),
     )
 
@@ -837,7 +841,7 @@ def vat_rate_update(request, pk: int):
         kind="vat-rate",
         item=selectors.vat_rate_get(actor=request.user, vat_rate_id=pk),
         form_class=VatRateForm,
-        update=lambda actor, item, data: services.vat_rate_update(
+        update=lambda actor, item, data: catalogue_settings.vat_rate_update(
             actor=actor, vat_rate=item, **data
         ),
         title=_("VAT rates"),
