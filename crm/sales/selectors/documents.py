@@ -39,8 +39,10 @@ from crm.sales.models import (
 
 KINDS: dict[str, Any] = {"proposal": Proposal, "order": Order, "invoice": Invoice}
 UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID)
+CENT = Decimal("0.01")
 # How many documents of each kind a card's panel lists; the rest are in the lists.
 PANEL_LIMIT = 5
+MATCHING_CLIENTS = 1000
 
 
 def _pk(value: Any) -> Any:
@@ -85,7 +87,13 @@ def _query_q(query: str) -> Q:
         return Q()
     if text.isdigit() and len(text) <= 9:
         return Q(number=int(text))
-    companies = search.matching(Company.all_objects.all(), text).values("pk")
+    # Materialised: the search's SQL names the company table, which a subquery
+    # would alias away. A name matching more clients than this needs more words.
+    companies = list(
+        search.matching(Company.all_objects.all(), text).values_list("pk", flat=True)[
+            :MATCHING_CLIENTS
+        ]
+    )
     return Q(company__in=companies)
 
 
@@ -222,6 +230,11 @@ class Figures:
         return (self.margin * 100 / self.revenue).quantize(Decimal("0.1"))
 
 
+def _money(value) -> Decimal:
+    """A sum from the database in kopecks (SQLite returns 39400 for 39400.00)."""
+    return Decimal(value or 0).quantize(CENT)
+
+
 def _figures(queryset: QuerySet, *group: str) -> list[dict[str, Any]]:
     return list(
         queryset.order_by()
@@ -241,9 +254,9 @@ def sale_figures(*, actor, filters: Mapping[str, Any] | None = None) -> list[Fig
     return [
         Figures(
             currency=row["currency"],
-            revenue=row["revenue_sum"] or Decimal(0),
-            cost=row["cost_sum"] or Decimal(0),
-            margin=row["margin_sum"] or Decimal(0),
+            revenue=_money(row["revenue_sum"]),
+            cost=_money(row["cost_sum"]),
+            margin=_money(row["margin_sum"]),
             count=row["sales"],
         )
         for row in _figures(sale_list(actor=actor, filters=filters))
@@ -270,9 +283,9 @@ def margin_report(
     result = [
         Figures(
             currency=row["currency"],
-            revenue=row["revenue_sum"] or Decimal(0),
-            cost=row["cost_sum"] or Decimal(0),
-            margin=row["margin_sum"] or Decimal(0),
+            revenue=_money(row["revenue_sum"]),
+            cost=_money(row["cost_sum"]),
+            margin=_money(row["margin_sum"]),
             count=row["sales"],
             key=row[f"{field}_id"],
             label=labels.get(row[f"{field}_id"], "—"),
@@ -325,7 +338,7 @@ def company_sales_summary(*, actor, company: Company) -> dict[str, Any]:
         "orders": list(orders[:PANEL_LIMIT]),
         "invoices": list(invoices[:PANEL_LIMIT]),
         "balances": [
-            {"currency": row["currency"], "amount": row["total"] - row["paid"]}
+            {"currency": row["currency"], "amount": _money(row["total"] - row["paid"])}
             for row in balances
             if row["total"] != row["paid"]
         ],
