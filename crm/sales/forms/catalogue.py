@@ -144,7 +144,7 @@ class ProductForm(StyledForm):
         self.price_lists = list(
             PriceList.objects.filter(Q(is_active=True) | Q(prices__product=product.pk))
             .distinct()
-            .order_by(*PriceList._meta.ordering)
+            .order_by("-is_default", "name", "pk")
         )
         for price_list in self.price_lists:
             self.fields[f"{PRICE_PREFIX}{price_list.pk}"] = MoneyField(
@@ -200,7 +200,7 @@ class ProductPricesForm(StyledForm):
         self.price_lists = list(
             PriceList.objects.filter(Q(is_active=True) | Q(prices__product=product.pk))
             .distinct()
-            .order_by(*PriceList._meta.ordering)
+            .order_by("-is_default", "name", "pk")
         )
         for price_list in self.price_lists:
             self.fields[f"{PRICE_PREFIX}{price_list.pk}"] = MoneyField(

@@ -166,7 +166,7 @@ class LeadFilterForm(StyledForm):
         if not self.is_bound or not self.is_valid():
             return {}
         data = self.cleaned_data
-        owner = data.get("owner") or None
+        owner: Any = data.get("owner") or None
         return {
             "q": data.get("q"),
             "status": data.get("status"),
@@ -254,7 +254,7 @@ class LeadConvertForm(StyledForm):
         set_picker_choices(self, "company", actor)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("company_choice") == OTHER and not data.get("company"):
             self.add_error("company", _("Find and choose the company."))
         return data
@@ -306,7 +306,7 @@ class LeadImportForm(StyledForm):
         return upload
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("file") and not data.get("content") and not self.errors:
             self.add_error("file", _("Choose a CSV file."))
         return data

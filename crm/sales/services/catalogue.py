@@ -307,6 +307,7 @@ def _clean_price_rows(
     errors are named `prices.<i>.price`."""
     if prices is None:
         return None
+    rows: list[Mapping[str, Any]]
     if isinstance(prices, Mapping):
         rows = [{"price_list_id": k, "price": v} for k, v in prices.items()]
     else:
@@ -314,7 +315,7 @@ def _clean_price_rows(
             row if isinstance(row, Mapping) else row.dict()  # a ninja schema
             for row in prices
         ]
-    ids = []
+    ids: list[int | None] = []
     for row in rows:
         try:
             ids.append(int(pk_of(row.get("price_list_id"))))

@@ -117,7 +117,7 @@ def _visible(actor, model, value: Any, field_name: str):
 def _price_list_in(currency: str) -> PriceList | None:
     return (
         PriceList.objects.filter(is_active=True, currency=currency)
-        .order_by(*PriceList._meta.ordering)
+        .order_by("-is_default", "name", "pk")
         .first()
     )
 

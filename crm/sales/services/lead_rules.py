@@ -88,8 +88,8 @@ def _clean_rule(
             )
         else:
             text = "" if value is None else str(value).strip()
-            limit = AssignmentRule._meta.get_field(name).max_length
-            if len(text) > limit:
+            limit = getattr(AssignmentRule._meta.get_field(name), "max_length", None)
+            if limit and len(text) > limit:
                 add_error(
                     errors, name, _("At most %(count)d characters.") % {"count": limit}
                 )

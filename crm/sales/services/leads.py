@@ -64,7 +64,7 @@ def normalise_region(value: str) -> str:
 
 def _text(value: Any, name: str, errors: Errors) -> str:
     text = "" if value is None else str(value).strip()
-    limit = Lead._meta.get_field(name).max_length
+    limit = getattr(Lead._meta.get_field(name), "max_length", None)
     if limit and len(text) > limit:
         add_error(errors, name, _("At most %(count)d characters.") % {"count": limit})
     return text

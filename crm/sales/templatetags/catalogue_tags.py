@@ -27,5 +27,6 @@ def percent(value) -> str:
     if value in (None, ""):
         return ""
     number = Decimal(value).normalize()
-    places = max(0, -number.as_tuple().exponent)
+    exponent = number.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     return f"{formats.number_format(number, places, use_l10n=True)} %"

@@ -619,9 +619,13 @@ def price_list_price(request, pk: int, product_pk: int):
                 _("The price of “%(name)s” is saved.") % {"name": product.name},
             )
         else:
-            messages.error(request, " ".join(form.errors.get("price", [])))
+            messages.error(
+                request, " ".join(str(e) for e in form.errors.get("price", []))
+            )
         return redirect("sales:price-list-detail", pk=price_list.pk)
-    product.list_prices = list(product.prices.filter(price_list=price_list))
+    product.list_prices = list(  # type: ignore[attr-defined]
+        product.prices.filter(price_list=price_list)
+    )
     row = _price_row(price_list, product, None if saved else form)
     row["saved"] = saved
     return render(

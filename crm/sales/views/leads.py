@@ -39,7 +39,7 @@ from crm.sales.services import lead_conversion, lead_rules
 from crm.sales.services import lead_import as lead_imports
 from crm.sales.services import leads as services
 
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     LeadStatus.NEW: "text-bg-primary",
     LeadStatus.IN_PROGRESS: "text-bg-warning",
     LeadStatus.CONVERTED: "text-bg-success",
@@ -431,7 +431,7 @@ def _conversion_error(error: DomainError) -> DomainError:
         "contact": (_("Contact"), "customers", "Contact"),
         "deal": (_("Deal"), "sales", "Deal"),
     }
-    errors: dict[str | None, list] = {}
+    errors: dict[Any, list] = {}
     for name, field_messages in error.all_errors.items():
         head, _dot, rest = (name or "").partition(".")
         if head in parts and rest:
@@ -502,7 +502,7 @@ def _column_label(name: str | None) -> str:
     if name in labels:
         return labels[name]
     try:
-        return str(Lead._meta.get_field(name).verbose_name)
+        return str(getattr(Lead._meta.get_field(name), "verbose_name", name))
     except Exception:  # noqa: BLE001 - a column that is no field of a lead
         return name
 
