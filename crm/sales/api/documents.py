@@ -96,8 +96,11 @@ def _pdf(document) -> HttpResponse:
     response = HttpResponse(
         services.document_pdf(document), content_type="application/pdf"
     )
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=services.pdf_filename(document)
+    response["Content-Disposition"] = (
+        content_disposition_header(
+            as_attachment=True, filename=services.pdf_filename(document)
+        )
+        or "attachment"
     )
     return response
 

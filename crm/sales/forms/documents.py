@@ -91,7 +91,9 @@ class InvoiceIssueForm(StyledForm):
     def __init__(self, *args, orders=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.orders = {order.pk: order for order in orders}
-        self.fields["order"].choices = [
+        order_field = self.fields["order"]
+        assert isinstance(order_field, forms.ChoiceField)
+        order_field.choices = [
             ("", _("the deal's composition")),
             *[(order.pk, str(order)) for order in orders],
         ]
@@ -162,7 +164,9 @@ class DocumentFilterForm(StyledForm):
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
-        self.fields["status"].choices = [("", _("any")), *STATUSES[kind].choices]
+        status_field = self.fields["status"]
+        assert isinstance(status_field, forms.ChoiceField)
+        status_field.choices = [("", _("any")), *STATUSES[kind].choices]
         manager = forms.ModelChoiceField(
             queryset=get_user_model().objects.filter(is_active=True),
             label=_("Manager"),

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection, connections
 from django.db.utils import load_backend
 
+from crm.core.errors import DomainError
 from crm.sales.models import Invoice, NumberSequence, Proposal
 from crm.sales.services.documents import invoice_issue, proposal_issue
 from crm.sales.services.documents import issue as issue_module
@@ -118,7 +119,7 @@ def test_a_refused_issue_does_not_consume_a_number(manager):
     empty.lines.all().delete()
     deal = deal_with_lines(manager, company_name="ООО «Бета»")
 
-    with pytest.raises(Exception, match="no lines"):
+    with pytest.raises(DomainError, match="no lines"):
         invoice_issue(actor=manager, deal=empty)
 
     assert invoice_issue(actor=manager, deal=deal).number == 1

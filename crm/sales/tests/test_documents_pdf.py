@@ -163,3 +163,19 @@ def test_a_proposal_and_an_order_pdf(manager):
     assert "Резец" in order_text
     assert "Сто двадцать две тысячи девятьсот пятьдесят рублей 00 копеек" in order_text
     assert pdf_filename(order) == "Заказ_1_от_03.06.2025.pdf"
+
+
+def test_a_long_invoice_continues_on_the_next_page(manager):
+    OwnCompanyFactory()
+    deal = deal_with_lines(manager)
+    for number in range(60):
+        add_line(deal, f"Позиция номер {number} с длинным названием " * 2, price="10")
+
+    reader = PdfReader(
+        io.BytesIO(document_pdf(invoice_issue(actor=manager, deal=deal)))
+    )
+
+    assert len(reader.pages) >= 2
+    last = reader.pages[-1].extract_text()
+    assert "Товары (работы, услуги)" in last  # the headings repeat
+    assert "Всего наименований 62" in "".join(p.extract_text() for p in reader.pages)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import Max
 
 from crm.sales.models import Invoice, NumberSequence, Order, Proposal
 
-NUMBERED = {"proposal": Proposal, "order": Order, "invoice": Invoice}
+NUMBERED: dict[str, Any] = {"proposal": Proposal, "order": Order, "invoice": Invoice}
 
 
 def number_take(*, kind: str, year: int) -> int:

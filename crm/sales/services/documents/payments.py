@@ -90,7 +90,7 @@ def payment_record(
                 )
                 % {"balance": money_text(balance, invoice.currency)}
             ]
-    if errors:
+    if errors or day is None:
         raise DomainError.from_errors(errors)
     payment = Payment.objects.create(
         invoice=invoice,

@@ -391,8 +391,8 @@ def document_pdf(document: SalesDocument) -> bytes:
     else:
         pdf.labelled("Поставщик\n(Исполнитель):", _requisites_line(supplier))
         pdf.labelled("Покупатель\n(Заказчик):", _requisites_line(buyer))
-        if isinstance(document, Invoice) and document.order_id:
-            order = document.order
+        order = document.order if isinstance(document, Invoice) else None
+        if order is not None:
             pdf.labelled(
                 "Основание:",
                 f"Заказ покупателя № {order.number} от {ru_date(order.date)}",

@@ -75,7 +75,7 @@ def sale_record(
             raise DomainError(
                 _("A sale is already recorded for this order."), field="order"
             )
-        lines = list(order.lines.select_related("product"))
+        lines: list[Any] = list(order.lines.select_related("product"))
         revenue = order.net_amount
         currency = order.currency
     else:

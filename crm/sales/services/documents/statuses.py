@@ -23,7 +23,7 @@ from crm.sales.services.documents.common import (
     timeline_entry,
 )
 
-PROPOSAL_NEXT = {
+PROPOSAL_NEXT: dict[str, tuple[str, ...]] = {
     ProposalStatus.DRAFT: (
         ProposalStatus.SENT,
         ProposalStatus.ACCEPTED,
@@ -33,7 +33,7 @@ PROPOSAL_NEXT = {
     ProposalStatus.ACCEPTED: (),
     ProposalStatus.DECLINED: (),
 }
-ORDER_NEXT = {
+ORDER_NEXT: dict[str, tuple[str, ...]] = {
     OrderStatus.NEW: (OrderStatus.CONFIRMED, OrderStatus.CANCELLED),
     OrderStatus.CONFIRMED: (OrderStatus.SHIPPED, OrderStatus.CANCELLED),
     OrderStatus.SHIPPED: (OrderStatus.DONE,),

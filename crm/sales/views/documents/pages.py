@@ -3,6 +3,7 @@ PDF, the letter to the client, payments and recorded sales."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -36,7 +37,7 @@ from crm.sales.selectors import documents as selectors
 from crm.sales.services import documents as services
 from crm.sales.services.documents.common import document_title
 
-ISSUERS = {
+ISSUERS: dict[str, Callable[..., Any]] = {
     "proposal": services.proposal_issue,
     "order": services.order_issue,
     "invoice": services.invoice_issue,
@@ -49,11 +50,11 @@ def _first_error(form) -> str:
     return _("Check the form.")
 
 
-def _actions(document) -> list[dict[str, str]]:
+def _actions(document) -> list[dict[str, Any]]:
     """The status moves the document's page offers (allowed ones only)."""
     if isinstance(document, Proposal):
         moves = services.PROPOSAL_NEXT.get(document.status, ())
-        labels = dict(ProposalStatus.choices)
+        labels: dict[str, Any] = dict(ProposalStatus.choices)
     elif isinstance(document, Order):
         moves = services.ORDER_NEXT.get(document.status, ())
         labels = dict(OrderStatus.choices)
@@ -112,9 +113,12 @@ def document_pdf(request, pk: int, kind: str):
     response = HttpResponse(
         services.document_pdf(document), content_type="application/pdf"
     )
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=request.GET.get("inline") != "1",
-        filename=services.pdf_filename(document),
+    response["Content-Disposition"] = (
+        content_disposition_header(
+            as_attachment=request.GET.get("inline") != "1",
+            filename=services.pdf_filename(document),
+        )
+        or "attachment"
     )
     return response
 
