@@ -380,6 +380,24 @@ def discount_get(*, actor, discount_id: Any) -> Discount:
     return found
 
 
+def client_discounts(*, actor, company, limit: int = 10) -> list[Discount]:
+    """Active discounts made for this client or its category, valid today or
+    later, the largest first (the company card shows them)."""
+    if not can_read_catalogue(actor):
+        return []
+    q = Q(company_id=company.pk)
+    if company.category_id is not None:
+        q |= Q(company__isnull=True, company_category_id=company.category_id)
+    today = timezone.localdate()
+    queryset = (
+        Discount.objects.filter(q, is_active=True)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .select_related("product", "product_group", "company_category")
+        .order_by("-percent", "pk")
+    )
+    return list(queryset[:limit])
+
+
 def _valid_on_q(day: dt.date) -> Q:
     return (Q(valid_from__isnull=True) | Q(valid_from__lte=day)) & (
         Q(valid_to__isnull=True) | Q(valid_to__gte=day)

@@ -221,3 +221,16 @@ def test_groups_page_and_product_lookup(client, head):
         reverse("sales:product-lookup"), {"lookup": "nm", "field": "product"}
     ).content.decode()
     assert "Насос малый" in options
+
+
+def test_company_card_shows_the_clients_discounts(client, manager):
+    from crm.customers.tests.factories import CompanyFactory
+
+    company = CompanyFactory(curator=manager)
+    DiscountFactory(name="Ключевому клиенту", percent=Decimal("12.5"), company=company)
+    DiscountFactory(name="Всем подряд")
+    client.force_login(manager)
+    html = client.get(company.get_absolute_url()).content.decode()
+    assert "Ключевому клиенту" in html
+    assert "12.5 %" in html
+    assert "Всем подряд" not in html

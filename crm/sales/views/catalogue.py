@@ -71,6 +71,25 @@ def register() -> None:
         )
     )
 
+    registry.register_panel(
+        "company",
+        registry.CardPanel(
+            key="client-discounts",
+            template="sales/catalogue/panels/client_discounts.html",
+            context=_client_discounts_panel,
+            order=60,
+            column="side",
+        ),
+    )
+
+
+def _client_discounts_panel(request, company) -> dict | None:
+    """The client's own discounts on its card; nothing when it has none."""
+    discounts = selectors.client_discounts(actor=request.user, company=company)
+    if not discounts:
+        return None
+    return {"discounts": discounts, "client": company}
+
 
 def _search_products(actor, query: str, limit: int) -> list:
     return [
