@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
@@ -249,14 +249,24 @@ def _add(found: dict[int, Match], obj, reason: str, score: float = 100.0) -> Non
     match.score = max(match.score, score)
 
 
-def _point_q(kind: str, values: list[str], owner: str) -> Q:
-    return Q(
-        Exists(
-            ContactPoint.objects.filter(
-                kind=kind, value__in=values, **{owner: OuterRef("pk")}
-            )
-        )
+def _having(queryset: QuerySet, field: str, kind: str, values: list[str]) -> QuerySet:
+    """Records whose own `field` or one of whose further phones or e-mails is one
+    of `values`.
+
+    Two lookups on their own indexes, joined by ids: an OR of the two in one
+    query would make the database read every record.
+    """
+    owner = "company" if queryset.model is Company else "contact"
+    ids = set(
+        queryset.filter(**{f"{field}__in": values}).values_list("pk", flat=True)[
+            :SIMILAR_LIMIT
+        ]
     )
+    further = ContactPoint.objects.filter(
+        kind=kind, value__in=values, **{f"{owner}__isnull": False}
+    ).values_list(f"{owner}_id", flat=True)[:SIMILAR_LIMIT]
+    ids.update(queryset.filter(pk__in=list(further)).values_list("pk", flat=True))
+    return queryset.filter(pk__in=ids)
 
 
 def _email_values(email: str) -> list[str]:
@@ -310,16 +320,12 @@ def lead_similar(*, actor, lead: Lead) -> Similar:
         for company in companies.filter(inn=lead.inn)[:SIMILAR_LIMIT]:
             _add(found, company, _("the same INN"))
     if emails:
-        email_q = Q(email__in=emails) | _point_q(
-            ContactPointKind.EMAIL, emails, "company"
-        )
-        for company in companies.filter(email_q)[:SIMILAR_LIMIT]:
+        matches = _having(companies, "email", ContactPointKind.EMAIL, emails)
+        for company in matches:
             _add(found, company, _("the same e-mail"))
     if phones:
-        phone_q = Q(phone__in=phones) | _point_q(
-            ContactPointKind.PHONE, phones, "company"
-        )
-        for company in companies.filter(phone_q)[:SIMILAR_LIMIT]:
+        matches = _having(companies, "phone", ContactPointKind.PHONE, phones)
+        for company in matches:
             _add(found, company, _("the same phone"))
     if lead.company_name:
         forms = _legal_form_phrases()
@@ -339,16 +345,12 @@ def lead_similar(*, actor, lead: Lead) -> Similar:
 
     found = {}
     if emails:
-        email_q = Q(email__in=emails) | _point_q(
-            ContactPointKind.EMAIL, emails, "contact"
-        )
-        for contact in contacts.filter(email_q)[:SIMILAR_LIMIT]:
+        matches = _having(contacts, "email", ContactPointKind.EMAIL, emails)
+        for contact in matches:
             _add(found, contact, _("the same e-mail"))
     if phones:
-        phone_q = Q(phone__in=phones) | _point_q(
-            ContactPointKind.PHONE, phones, "contact"
-        )
-        for contact in contacts.filter(phone_q)[:SIMILAR_LIMIT]:
+        matches = _having(contacts, "phone", ContactPointKind.PHONE, phones)
+        for contact in matches:
             _add(found, contact, _("the same phone"))
     if lead.last_name and lead.first_name:
         wanted = normalise_person_name(lead.last_name, lead.first_name)

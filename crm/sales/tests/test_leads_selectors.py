@@ -128,3 +128,24 @@ def test_heads_and_administrators_see_more(make_user, team, manager, role):
     LeadFactory(owner=manager)
     viewer = make_user(role=role, team=team)
     assert lead_list(actor=viewer).count() == 1
+
+
+def test_similar_search_costs_the_same_queries_for_many_records(
+    manager, django_assert_max_num_queries
+):
+    for n in range(40):
+        company = CompanyFactory(curator=manager, name=f"Ромашка {n}", inn="")
+        ContactPointFactory(company=company, kind="email", value=f"x{n}@romashka.ru")
+        ContactFactory(curator=manager, last_name="Иванов", first_name=f"Пётр{n}")
+    lead = LeadFactory(
+        owner=manager,
+        company_name="Ромашка",
+        inn=valid_inn(1),
+        email="x1@romashka.ru",
+        phone="+79161234567",
+        last_name="Иванов",
+        first_name="Пётр",
+    )
+    with django_assert_max_num_queries(20):
+        similar = lead_similar(actor=manager, lead=lead)
+    assert similar.companies[0].obj.name == "Ромашка 1"  # e-mail and name
