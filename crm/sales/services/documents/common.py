@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -92,6 +93,11 @@ def buyer_requisites(deal: Deal) -> dict[str, Any]:
     return {}
 
 
+def absolute_url(path: str) -> str:
+    """The address to open a page from a note or a letter (CRM_BASE_URL + path)."""
+    return f"{settings.CRM_BASE_URL.rstrip('/')}{path}"
+
+
 def _timeline(
     *, actor, company_id, contact_id, subject: str, body: str, url: str, kind, direction
 ) -> Activity | None:
@@ -135,7 +141,7 @@ def timeline_entry(
         contact_id=document.contact_id,
         subject=subject,
         body=body,
-        url=document.get_absolute_url() if link else "",
+        url=absolute_url(document.get_absolute_url()) if link else "",
         kind=kind,
         direction=direction,
     )

@@ -28,7 +28,7 @@ def register() -> None:
             label=_("Documents"),
             url_name="sales:invoice-list",
             icon="receipt",
-            order=32,
+            order=46,
         )
     )
     register_panel(
@@ -37,7 +37,7 @@ def register() -> None:
             key="sales-documents",
             template="sales/documents/panels/deal_documents.html",
             context=_panel("deal_documents_context"),
-            order=40,
+            order=25,
             column="main",
         ),
     )
