@@ -323,3 +323,50 @@ def test_the_openapi_schema_lists_the_documents_api(api_client, manager):
     pdf = schema["paths"]["/api/v1/invoices/{invoice_id}/pdf"]["get"]
     assert "application/pdf" in pdf["responses"]["200"]["content"]
     assert "/api/v1/invoices/{invoice_id}/payments" in schema["paths"]
+
+
+def test_lists_page_and_order(api_client, manager, deal):
+    api = api_client(manager)
+    for day in ("2025-01-05", "2025-03-05", "2025-02-05"):
+        api.post("invoices", {"deal_id": deal.pk, "date": day})
+
+    newest = api.get("invoices", {"page_size": 2}).json()
+    assert newest["count"] == 3
+    assert [i["date"] for i in newest["items"]] == ["2025-03-05", "2025-02-05"]
+    oldest = api.get("invoices", {"ordering": "date", "page": 2, "page_size": 2})
+    assert [i["date"] for i in oldest.json()["items"]] == ["2025-03-05"]
+    bad = api.get("invoices", {"ordering": "weather"})
+    assert bad.status_code == 422
+    assert _fields(bad) == {"ordering"}
+    by_number = api.get("invoices", {"q": "2"}).json()
+    assert [i["number"] for i in by_number["items"]] == [2]
+
+
+def test_the_pdf_of_a_proposal_and_an_order(api_client, manager, deal):
+    api = api_client(manager)
+    proposal = api.post("proposals", {"deal_id": deal.pk}).json()
+    order = api.post("orders", {"deal_id": deal.pk}).json()
+
+    for path in (f"proposals/{proposal['id']}/pdf", f"orders/{order['id']}/pdf"):
+        response = api.get(path)
+        assert response.status_code == 200
+        assert response.content.startswith(b"%PDF-")
+
+
+def test_sending_through_the_api(
+    api_client, manager, deal, smtp_sink, django_capture_on_commit_callbacks
+):
+    api = api_client(manager)
+    invoice = api.post("invoices", {"deal_id": deal.pk}).json()
+
+    bad = api.post(f"invoices/{invoice['id']}/send", {"to": ["x"], "subject": ""})
+    assert bad.status_code == 422
+    assert _fields(bad) == {"to", "subject"}
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = api.post(
+            f"invoices/{invoice['id']}/send",
+            {"to": ["buh@romashka.example"], "subject": "Счёт", "message": "Оплатите"},
+        )
+    assert sent.status_code == 200, sent.content
+    assert sent.json()["sent_at"] is not None
+    assert smtp_sink.messages[0]["to"] == ["buh@romashka.example"]
