@@ -92,6 +92,8 @@ class Deal(Record):
 
     object_type = "deal"
     owner_fields = ("owner",)
+    # The stage history keeps when a deal came to each stage, readably.
+    audit_exclude = (*Record.audit_exclude, "stage_changed_at")
 
     title = models.CharField(_("title"), max_length=300)
     company = models.ForeignKey(

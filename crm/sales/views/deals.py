@@ -643,9 +643,10 @@ def deal_line_update(request, pk: int, line_id: int):
             initial={
                 "product": line.product_id,
                 "name": line.name,
-                "quantity": line.quantity,
+                # Without trailing zeros: "2", not "2.000".
+                "quantity": Decimal(services.plain(line.quantity)),
                 "price": line.price,
-                "discount_percent": line.discount_percent,
+                "discount_percent": Decimal(services.plain(line.discount_percent)),
             },
         )
         return _render_lines(request, deal, edit_form=form, edit_line=line)
