@@ -340,3 +340,10 @@ def test_the_navigation_has_documents(signed_in):
     html = signed_in.get(reverse("sales:invoice-list")).content.decode()
     assert f'href="{reverse("sales:invoice-list")}"' in html
     assert 'id="document-tabs"' in html
+
+
+def test_a_prospect_without_sales_has_no_empty_sales_panels(signed_in, manager):
+    company = CompanyFactory(curator=manager, relation="prospect")
+    html = signed_in.get(company.get_absolute_url()).content.decode()
+    assert 'id="company-sales"' not in html
+    assert 'id="cross-sell"' not in html

@@ -52,6 +52,8 @@ def company_sales_context(request, company) -> dict[str, Any] | None:
     if company.deleted_at is not None or not visibility.can(request.user, company):
         return None
     summary = selectors.company_sales_summary(actor=request.user, company=company)
+    if not (summary["figures"] or summary["orders"] or summary["invoices"]):
+        return None  # a prospect with nothing sold yet: no empty block on the card
     return {
         "company": company,
         **summary,
@@ -67,5 +69,7 @@ def cross_sell_context(request, company) -> dict[str, Any] | None:
             actor=request.user, company=company
         )
     except NotFound:
+        return None
+    if not suggestions:
         return None
     return {"company": company, "suggestions": suggestions}
