@@ -342,6 +342,11 @@ def board_queryset(
     return queryset
 
 
+def _money(value) -> Decimal:
+    # SQLite sums decimals as floats' text ("350.5"): back to kopecks.
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
 def _card_order() -> list:
     return [F("stage_changed_at").desc(), F("id").desc()]
 
@@ -371,7 +376,7 @@ def deal_board(
         if column is None:
             continue
         column.count += row["n"]
-        column.sums[row["currency"]] = row["total"] or Decimal(0)
+        column.sums[row["currency"]] = _money(row["total"])
     cards = (
         queryset.select_related("company", "contact", "owner")
         .annotate(
@@ -428,7 +433,7 @@ def board_column_summary(
     ):
         column = columns[row["stage_id"]]
         column.count += row["n"]
-        column.sums[row["currency"]] = row["total"] or Decimal(0)
+        column.sums[row["currency"]] = _money(row["total"])
     return columns
 
 
