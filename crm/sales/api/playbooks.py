@@ -216,19 +216,6 @@ def add_plan_step(request, deal_id: int, payload: PlanStepIn):
     return Status(201, selectors.plan_step_get(actor=request.user, step_id=step.pk))
 
 
-@router.patch(
-    "/plan-steps/{step_id}",
-    response=PlanStepOut,
-    operation_id="plan_step_set_status",
-    tags=["deal-plans"],
-)
-def set_plan_step_status(request, step_id: int, payload: PlanStepPatch):
-    """Mark a step planned, in progress, done or skipped; its task follows."""
-    step = selectors.plan_step_get(actor=request.user, step_id=step_id)
-    services.plan_step_set_status(actor=request.user, step=step, status=payload.status)
-    return selectors.plan_step_get(actor=request.user, step_id=step.pk)
-
-
 @router.get(
     "/plan-steps/overview",
     response=OverviewOut,
@@ -242,3 +229,16 @@ def plans_overview(request, query: Query[OverviewQuery]):
     )
     page = paginate(overview.steps, page=query.page, page_size=query.page_size)
     return {**overview.counts, **page}
+
+
+@router.patch(
+    "/plan-steps/{step_id}",
+    response=PlanStepOut,
+    operation_id="plan_step_set_status",
+    tags=["deal-plans"],
+)
+def set_plan_step_status(request, step_id: int, payload: PlanStepPatch):
+    """Mark a step planned, in progress, done or skipped; its task follows."""
+    step = selectors.plan_step_get(actor=request.user, step_id=step_id)
+    services.plan_step_set_status(actor=request.user, step=step, status=payload.status)
+    return selectors.plan_step_get(actor=request.user, step_id=step.pk)
