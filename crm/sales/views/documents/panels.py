@@ -28,11 +28,12 @@ def deal_documents_context(request, deal) -> dict[str, Any] | None:
     can_edit = visibility.can(actor, deal, "edit")
     allowed, reason = deal_documents_allowed(deal) if can_edit else (False, "")
     open_orders = [o for o in data["orders"] if o.status != OrderStatus.CANCELLED]
+    can_issue = can_edit and allowed and deal.status != DealStatus.LOST
     return {
         "deal": deal,
         **data,
         "can_edit": can_edit,
-        "can_issue": can_edit and allowed and deal.status != DealStatus.LOST,
+        "can_issue": can_issue,
         "refusal": reason,
         "is_lost": deal.status == DealStatus.LOST,
         "proposal_form": ProposalIssueForm(auto_id="id_proposal_%s"),
@@ -42,7 +43,7 @@ def deal_documents_context(request, deal) -> dict[str, Any] | None:
         and deal.status == DealStatus.WON
         and not data["figures"]
         and not data["orders"],
-        "has_requisites": selectors.own_company_exists(),
+        "has_requisites": not can_issue or selectors.own_company_exists(),
         "is_admin": visibility.is_admin(actor),
     }
 
