@@ -261,6 +261,14 @@ def _sql_writer():
 
 def _run(statements) -> None:
     with connection.cursor() as cursor:
+        if (
+            statements
+            and connection.vendor == "postgresql"
+            and connection.in_atomic_block
+        ):
+            # Inside an outer transaction, deferred foreign-key checks of the rows just
+            # written are pending, and PostgreSQL refuses CREATE INDEX until they run.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for statement in statements:
             cursor.execute(str(statement))
 
