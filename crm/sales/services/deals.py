@@ -111,7 +111,8 @@ def line_amounts(
 def deal_prices_include_vat(deal: Deal) -> bool:
     """Whether the deal's prices include VAT: its price list says; without one, yes
     (as usual for Russian retail)."""
-    return deal.price_list.prices_include_vat if deal.price_list_id else True
+    price_list = deal.price_list if deal.price_list_id else None
+    return price_list.prices_include_vat if price_list is not None else True
 
 
 # --- checking input -------------------------------------------------------------------
@@ -287,7 +288,7 @@ def default_pipeline() -> Pipeline | None:
     """The pipeline new deals go to when none is chosen."""
     return (
         Pipeline.objects.filter(is_active=True)
-        .order_by("-is_default", *Pipeline._meta.ordering)
+        .order_by("-is_default", "position", "id")
         .first()
     )
 
@@ -301,7 +302,7 @@ def first_open_stage(pipeline: Pipeline) -> Stage | None:
 def default_price_list() -> PriceList | None:
     return (
         PriceList.objects.filter(is_active=True)
-        .order_by(*PriceList._meta.ordering)
+        .order_by("-is_default", "name", "id")
         .first()
     )
 
@@ -569,11 +570,8 @@ def _main_company(actor, contact: Contact) -> Company | None:
 def _apply_stage(*, deal: Deal, stage: Stage, errors: Errors, now: dt.datetime) -> None:
     """Status, probability, close time and reason follow the stage's kind."""
     deal.stage = stage
-    deal.status = {
-        StageKind.OPEN: DealStatus.OPEN,
-        StageKind.WON: DealStatus.WON,
-        StageKind.LOST: DealStatus.LOST,
-    }[stage.kind]
+    # The kinds of stages and the statuses of deals share their values.
+    deal.status = DealStatus(stage.kind)
     deal.stage_changed_at = now
     if stage.kind == StageKind.OPEN:
         deal.closed_at = None
@@ -624,7 +622,7 @@ def deal_create(
         setattr(deal, name, value)
     if deal.company_id is None and deal.contact_id is None and "company" not in errors:
         _add(errors, "company", _("Choose a company or a contact."))
-    if deal.contact_id is not None and deal.company_id is None:
+    if deal.contact is not None and deal.company_id is None:
         deal.company = _main_company(actor, deal.contact)
     if "owner" not in data:
         deal.owner = actor
@@ -650,7 +648,7 @@ def deal_create(
                 _add(errors, "stage", _("The pipeline has no open stage."))
     if "price_list" not in data:
         deal.price_list = default_price_list()
-    if deal.price_list_id is not None and "currency" not in values:
+    if deal.price_list is not None and "currency" not in values:
         deal.currency = deal.price_list.currency
     _check_currency(deal, errors)
     now = timezone.now()
@@ -773,7 +771,7 @@ def deal_update(
         setattr(deal, name, value)
     if (
         "price_list" in values
-        and deal.price_list_id is not None
+        and deal.price_list is not None
         and "currency" not in values
         and not has_lines
     ):
@@ -866,13 +864,16 @@ def deal_move_stage(
     """
     visibility.ensure_can_edit(actor=actor, obj=deal)
     errors: Errors = {}
-    if not isinstance(stage, Stage):
-        stage_id = _int_pk(stage)
-        stage = Stage.objects.select_related("pipeline").filter(pk=stage_id).first()
-        if stage is None:
-            raise DomainError(
-                _("Choose a stage of the deal's pipeline."), field="stage"
-            )
+    target = (
+        stage
+        if isinstance(stage, Stage)
+        else Stage.objects.select_related("pipeline")
+        .filter(pk=_int_pk(stage) or 0)
+        .first()
+    )
+    if target is None:
+        raise DomainError(_("Choose a stage of the deal's pipeline."), field="stage")
+    stage = target
     if stage.pipeline_id != deal.pipeline_id:
         raise DomainError(_("The stage belongs to another pipeline."), field="stage")
     if stage.pk == deal.stage_id:
@@ -1036,7 +1037,7 @@ def _clean_line(
     if "unit" in data:
         line.unit = _text(data["unit"], field=f"{prefix}unit", errors=errors, limit=20)
     elif product_changed and product is not None:
-        line.unit = product.unit.short_name if product.unit_id else ""
+        line.unit = product.unit.short_name if product.unit is not None else ""
     if "quantity" in data or is_new:
         quantity = _number(
             data.get("quantity", 1),
@@ -1434,8 +1435,8 @@ def deal_participant_add(
     duplicate = DealParticipant.objects.filter(
         deal=deal,
         side=side,
-        user_id=participant.user_id,
-        contact_id=participant.contact_id,
+        user=participant.user,
+        contact=participant.contact,
     ).exists()
     if duplicate:
         field = "user" if side == ParticipantSide.OURS else "contact"

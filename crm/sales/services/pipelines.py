@@ -36,11 +36,12 @@ STARTER_STAGES = (
 
 
 def _starter_name(kind: str) -> str:
-    return {
-        StageKind.OPEN: _("New"),
-        StageKind.WON: _("Won"),
-        StageKind.LOST: _("Lost"),
-    }[kind]
+    names = {
+        StageKind.OPEN.value: _("New"),
+        StageKind.WON.value: _("Won"),
+        StageKind.LOST.value: _("Lost"),
+    }
+    return names[kind]
 
 
 def _clean_name(value: Any, *, field: str = "name", limit: int = 200) -> str:

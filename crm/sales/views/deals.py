@@ -97,9 +97,9 @@ def _is_htmx(request) -> bool:
 
 def _status_badge(deal: Deal) -> str:
     css = {
-        DealStatus.OPEN: "text-bg-primary",
-        DealStatus.WON: "text-bg-success",
-        DealStatus.LOST: "text-bg-secondary",
+        DealStatus.OPEN.value: "text-bg-primary",
+        DealStatus.WON.value: "text-bg-success",
+        DealStatus.LOST.value: "text-bg-secondary",
     }[deal.status]
     return format_html(
         '<span class="badge {}">{}</span>', css, deal.get_status_display()
