@@ -21,9 +21,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
-    Window,
 )
-from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from crm.core import search, visibility
@@ -361,8 +359,8 @@ def deal_board(
     """A pipeline's board: per stage the count and sums of the deals the actor sees
     and the first `per_column` cards (the newest arrivals).
 
-    Three queries whatever the number of deals: stages, counts and sums grouped by
-    stage, and the cards cut per stage by a window function.
+    A fixed number of queries whatever the number of deals: stages, counts and sums
+    grouped by stage, and one query per stage that has cards.
     """
     stages = list(pipeline.stages.all())
     columns = {stage.pk: Column(stage=stage) for stage in stages}
@@ -377,20 +375,17 @@ def deal_board(
             continue
         column.count += row["n"]
         column.sums[row["currency"]] = _money(row["total"])
-    cards = (
-        queryset.select_related("company", "contact", "owner")
-        .annotate(
-            row=Window(
-                RowNumber(), partition_by=[F("stage_id")], order_by=_card_order()
-            )
-        )
-        .filter(row__lte=per_column)
-        .order_by("stage_id", "row")
+    # One small query per stage, each walking the board index (pipeline, stage,
+    # newest arrival) and stopping after `per_column` rows: faster than a window
+    # function that sorts the whole pipeline, and the count follows the stages,
+    # not the deals.
+    cards = queryset.select_related("company", "contact", "owner").order_by(
+        *_card_order()
     )
-    for deal in cards:
-        column = columns.get(deal.stage_id)
-        if column is not None:
-            column.cards.append(deal)
+    for stage in stages:
+        column = columns[stage.pk]
+        if column.count:
+            column.cards = list(cards.filter(stage=stage)[:per_column])
     return Board(pipeline=pipeline, columns=list(columns.values()))
 
 

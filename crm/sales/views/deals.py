@@ -224,10 +224,33 @@ def deal_board_default(request):
     return redirect("sales:deal-board", pipeline.pk)
 
 
-def _card_context(request, deal: Deal) -> dict[str, Any]:
+class _CardUrls:
+    """Addresses of board cards, reversed once per page rather than per card: a
+    board shows hundreds of cards."""
+
+    def __init__(self):
+        self.detail = reverse("sales:deal-detail", args=[0]).replace("/0/", "/{}/")
+        self.move = reverse("sales:deal-move", args=[0]).replace("/0/", "/{}/")
+
+
+def _card_context(request, deal: Deal, urls: _CardUrls | None = None) -> dict:
+    """What a board card shows, formatted here once (the template only prints)."""
+    urls = urls or _CardUrls()
+    if deal.company_id:
+        client = deal.company.name
+    elif deal.contact_id:
+        client = deal.contact.full_name
+    else:
+        client = ""
     return {
-        "deal": deal,
+        "pk": deal.pk,
+        "title": deal.title,
+        "client": client,
+        "url": urls.detail.format(deal.pk),
+        "move_url": urls.move.format(deal.pk),
         "amount": money(deal.amount, deal.currency),
+        "expected": _date(deal.expected_close_date),
+        "owner": str(deal.owner),
         "can_move": visibility.can(request.user, deal, "edit"),
     }
 
@@ -250,11 +273,12 @@ def deal_board(request, pipeline_id: int):
     filters = form.filters()
     board = selectors.deal_board(actor=request.user, pipeline=pipeline, filters=filters)
     columns = []
+    urls = _CardUrls()
     for column in board.columns:
         columns.append(
             {
                 **_column_context(column),
-                "cards": [_card_context(request, deal) for deal in column.cards],
+                "cards": [_card_context(request, deal, urls) for deal in column.cards],
             }
         )
     return render(
@@ -295,11 +319,12 @@ def deal_board_column(request, pipeline_id: int, stage_id: int):
     )
     params = request.GET.copy()
     params["offset"] = str(offset + size)
+    urls = _CardUrls()
     return render(
         request,
         "sales/deals/_board_more.html",
         {
-            "cards": [_card_context(request, deal) for deal in cards[:size]],
+            "cards": [_card_context(request, deal, urls) for deal in cards[:size]],
             "more_url": (
                 reverse("sales:deal-board-column", args=[pipeline.pk, stage.pk])
                 + "?"
