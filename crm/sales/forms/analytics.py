@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts.models import Team
 from crm.core.forms import StyledForm
+from crm.sales.forms.playbooks import set_queryset
 from crm.sales.models import Currency, Pipeline
 from crm.sales.selectors.analytics import PERIODS
 
@@ -24,19 +26,23 @@ class AnalyticsFilterForm(StyledForm):
     date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
     date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
     pipeline = forms.ModelChoiceField(
-        label=_("Pipeline"), queryset=None, required=False
+        label=_("Pipeline"), queryset=Pipeline.objects.none(), required=False
     )
-    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False)
-    manager = forms.ModelChoiceField(label=_("Manager"), queryset=None, required=False)
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False
+    )
+    manager = forms.ModelChoiceField(
+        label=_("Manager"), queryset=get_user_model().objects.none(), required=False
+    )
     currency = forms.ChoiceField(
         label=_("Currency"), required=False, choices=Currency.choices
     )
 
     def __init__(self, *args, managers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["pipeline"].queryset = Pipeline.objects.all()
-        self.fields["team"].queryset = Team.objects.all()
-        self.fields["manager"].queryset = managers
+        set_queryset(self, "pipeline", Pipeline.objects.all())
+        set_queryset(self, "team", Team.objects.all())
+        set_queryset(self, "manager", managers)
 
     def values(self) -> dict:
         """What `analytics_filters` takes; an invalid form filters nothing."""

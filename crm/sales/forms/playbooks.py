@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.accounts.models import Team
 from crm.core.forms import StyledForm
 from crm.core.visibility import Role
-from crm.sales.models import Pipeline
+from crm.sales.models import Pipeline, SalesModel
 from crm.sales.selectors.playbooks import (
     MAX_AT_RISK_DAYS,
     PLAN_STATES,
@@ -20,6 +20,7 @@ from crm.sales.selectors.playbooks import (
 )
 from crm.sales.services.playbooks import MAX_OFFSET_DAYS
 
+USERS = get_user_model().objects
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -29,6 +30,13 @@ def _users():
 
 def _pipelines():
     return Pipeline.objects.filter(is_active=True)
+
+
+def set_queryset(form: forms.Form, name: str, queryset) -> None:
+    """Give a model choice field its rows, known only when the form is made."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
 
 
 class SalesModelForm(StyledForm):
@@ -47,7 +55,7 @@ class SalesModelForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["pipeline"].queryset = _pipelines()
+        set_queryset(self, "pipeline", _pipelines())
 
 
 class SalesModelStepForm(StyledForm):
@@ -78,19 +86,19 @@ class SalesModelStepForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["responsible_team"].queryset = Team.objects.all()
+        set_queryset(self, "responsible_team", Team.objects.all())
 
 
 class ApplyModelForm(StyledForm):
     compact = True
 
-    model = forms.ModelChoiceField(label=_("Model"), queryset=None)
+    model = forms.ModelChoiceField(label=_("Model"), queryset=SalesModel.objects.none())
     start = forms.DateField(label=_("Plan start"), widget=DATE)
 
     def __init__(self, *args, actor, deal, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("start", timezone.localdate())
         super().__init__(*args, **kwargs)
-        self.fields["model"].queryset = applicable_sales_models(actor=actor, deal=deal)
+        set_queryset(self, "model", applicable_sales_models(actor=actor, deal=deal))
 
 
 class PlanStepAddForm(StyledForm):
@@ -99,14 +107,17 @@ class PlanStepAddForm(StyledForm):
     title = forms.CharField(label=_("Step"), max_length=300)
     due_date = forms.DateField(label=_("Deadline"), widget=DATE)
     responsible = forms.ModelChoiceField(
-        label=_("Responsible"), queryset=None, required=False, empty_label=None
+        label=_("Responsible"),
+        queryset=USERS.none(),
+        required=False,
+        empty_label=None,
     )
     is_required = forms.BooleanField(label=_("Required"), required=False)
 
     def __init__(self, *args, deal, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("responsible", deal.owner_id)
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].queryset = _users()
+        set_queryset(self, "responsible", _users())
 
 
 class PlanOverviewFilterForm(StyledForm):
@@ -129,22 +140,24 @@ class PlanOverviewFilterForm(StyledForm):
         max_value=MAX_AT_RISK_DAYS,
     )
     pipeline = forms.ModelChoiceField(
-        label=_("Pipeline"), queryset=None, required=False
+        label=_("Pipeline"), queryset=Pipeline.objects.none(), required=False
     )
-    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False)
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False
+    )
     manager = forms.ModelChoiceField(
-        label=_("Deal owner"), queryset=None, required=False
+        label=_("Deal owner"), queryset=USERS.none(), required=False
     )
     responsible = forms.ModelChoiceField(
-        label=_("Responsible"), queryset=None, required=False
+        label=_("Responsible"), queryset=USERS.none(), required=False
     )
 
     def __init__(self, *args, managers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["pipeline"].queryset = _pipelines()
-        self.fields["team"].queryset = Team.objects.all()
-        self.fields["manager"].queryset = managers
-        self.fields["responsible"].queryset = _users()
+        set_queryset(self, "pipeline", _pipelines())
+        set_queryset(self, "team", Team.objects.all())
+        set_queryset(self, "manager", managers)
+        set_queryset(self, "responsible", _users())
 
     def filters(self) -> dict:
         if not self.is_valid():
@@ -163,7 +176,7 @@ class PlanOverviewFilterForm(StyledForm):
 
 class DeriveForm(StyledForm):
     pipeline = forms.ModelChoiceField(
-        label=_("Pipeline"), queryset=None, empty_label=None
+        label=_("Pipeline"), queryset=Pipeline.objects.none(), empty_label=None
     )
     since = forms.DateField(
         label=_("Won since"),
@@ -174,7 +187,7 @@ class DeriveForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["pipeline"].queryset = Pipeline.objects.all()
+        set_queryset(self, "pipeline", Pipeline.objects.all())
 
 
 class ProposalSaveForm(StyledForm):

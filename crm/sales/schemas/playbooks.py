@@ -70,10 +70,8 @@ class SalesModelOut(Schema):
 
     @staticmethod
     def resolve_steps(obj) -> list:
-        steps = getattr(obj, "ordered_steps", None)
-        if steps is None:
-            steps = list(obj.steps.order_by("position", "id"))
-        return steps
+        # `sales_model_get` loads the steps in order.
+        return list(obj.steps.all())
 
 
 class SalesModelListItem(Schema):

@@ -79,7 +79,15 @@ class DaysBetween(Func):
         start_sql, start_params = compiler.compile(self.source_expressions[1])
         return end_sql, start_sql, (*end_params, *start_params)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(  # type: ignore[override]
+        self,
+        compiler,
+        connection,
+        function=None,
+        template=None,
+        arg_joiner=None,
+        **extra_context,
+    ):
         end, start, params = self._operands(compiler)
         sql = (
             "CAST(TRUNC(EXTRACT(EPOCH FROM ("
@@ -197,11 +205,11 @@ def period_bounds(
             start = dt.date(int(match[1]), (int(match[2]) - 1) * 3 + 1, 1)
             return start, _add_months(start, 3) - dt.timedelta(days=1)
         if match := _RANGE.match(text):
-            start = dt.date.fromisoformat(match[1]) if match[1] else None
-            end = dt.date.fromisoformat(match[2]) if match[2] else None
-            if start and end and start > end:
+            first = dt.date.fromisoformat(match[1]) if match[1] else None
+            last = dt.date.fromisoformat(match[2]) if match[2] else None
+            if first and last and first > last:
                 raise ValueError
-            return start, end
+            return first, last
     except ValueError:
         pass
     raise DomainError(
@@ -385,8 +393,8 @@ def deal_forecast(*, actor, filters: AnalyticsFilters) -> Forecast:
         .annotate(**_FORECAST_FIGURES)
         .order_by(F("month").asc(nulls_last=True))
     )
-    for row in months:
-        forecast.months.append(_forecast_row(row["month"], "", row))
+    for month in months:
+        forecast.months.append(_forecast_row(month["month"], "", month))
     by_manager = list(
         deals.values("owner").annotate(**_FORECAST_FIGURES).order_by("owner")
     )
@@ -399,10 +407,10 @@ def deal_forecast(*, actor, filters: AnalyticsFilters) -> Forecast:
         key=lambda r: (-r.weighted, r.label),
     )
     total = forecast.total
-    for row in forecast.months:
-        total.deals += row.deals
-        total.amount += row.amount
-        total.weighted += row.weighted
+    for figures in forecast.months:
+        total.deals += figures.deals
+        total.amount += figures.amount
+        total.weighted += figures.weighted
     return forecast
 
 

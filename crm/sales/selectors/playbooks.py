@@ -10,10 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,6 +60,8 @@ PLAN_STATES = {
 
 
 def _id(value: Any, name: str) -> int | None:
+    """An id from a filter or a path; None when empty, an error naming the field
+    when it is not a positive whole number."""
     value = getattr(value, "pk", value)
     if value in (None, ""):
         return None
@@ -88,26 +100,31 @@ def sales_model_list(
     return models.order_by("-is_active", "name", "id")
 
 
+def _existing_id(value: Any, name: str) -> int:
+    """The id of a record to load: a missing one finds nothing."""
+    return _id(value, name) or 0
+
+
 def sales_model_get(*, actor, model_id: Any) -> SalesModel:
-    """One model; its steps in order are `model.ordered_steps`."""
-    pk = _id(model_id, "model_id") if model_id not in (None, "") else None
+    """One model with its steps in order (`model.steps.all()` is loaded)."""
+    steps = SalesModelStep.objects.select_related("responsible_team").order_by(
+        "position", "id"
+    )
     model = (
         SalesModel.objects.select_related("pipeline", "created_by")
-        .filter(pk=pk)
+        .prefetch_related(Prefetch("steps", queryset=steps))
+        .filter(pk=_existing_id(model_id, "model_id"))
         .first()
     )
     if model is None:
         raise NotFound
-    model.ordered_steps = list(
-        model.steps.select_related("responsible_team").order_by("position", "id")
-    )
     return model
 
 
 def sales_model_step_get(*, actor, step_id: Any) -> SalesModelStep:
     step = (
         SalesModelStep.objects.select_related("model", "responsible_team")
-        .filter(pk=_id(step_id, "step_id"))
+        .filter(pk=_existing_id(step_id, "step_id"))
         .first()
     )
     if step is None:
@@ -132,7 +149,7 @@ def plan_deal_get(*, actor, deal_id: Any) -> Deal:
     deal = (
         visibility.visible(Deal.objects.all(), actor)
         .select_related("owner", "pipeline", "company", "contact")
-        .filter(pk=_id(deal_id, "deal_id"))
+        .filter(pk=_existing_id(deal_id, "deal_id"))
         .first()
     )
     if deal is None:
@@ -163,7 +180,7 @@ def plan_step_get(*, actor, step_id: Any) -> DealPlanStep:
     """One plan step the actor may see (through its deal, or as its responsible)."""
     steps = DealPlanStep.objects.select_related(
         "deal__owner", "deal__pipeline", "responsible", "task"
-    ).filter(pk=_id(step_id, "step_id"), deal__deleted_at__isnull=True)
+    ).filter(pk=_existing_id(step_id, "step_id"), deal__deleted_at__isnull=True)
     condition = _visible_steps_q(actor)
     if condition is not None:
         steps = steps.filter(condition)
@@ -200,8 +217,8 @@ class PlanOverview:
 
     today: dt.date
     days: int
-    counts: dict[str, int] = field(default_factory=dict)
-    steps: QuerySet | None = None
+    counts: dict[str, int]
+    steps: QuerySet[DealPlanStep]
 
 
 def plan_overview(
@@ -222,9 +239,9 @@ def plan_overview(
     """
     filters = filters or {}
     today = today or timezone.localdate()
-    days = filters.get("days")
+    given = filters.get("days")
     try:
-        days = AT_RISK_DAYS if days in (None, "") else int(days)
+        days = AT_RISK_DAYS if given in (None, "") else int(str(given))
     except (TypeError, ValueError):
         days = -1
     if not 0 <= days <= MAX_AT_RISK_DAYS:
@@ -309,7 +326,7 @@ def plan_overview(
 
 def model_pipeline_get(*, actor, pipeline_id: Any):
     """A pipeline to derive a model from or to tie a model to."""
-    pipeline = Pipeline.objects.filter(pk=_id(pipeline_id, "pipeline")).first()
+    pipeline = Pipeline.objects.filter(pk=_existing_id(pipeline_id, "pipeline")).first()
     if pipeline is None:
         raise NotFound
     return pipeline

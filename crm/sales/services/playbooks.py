@@ -78,13 +78,15 @@ STEP_FIELDS = frozenset(
 MODEL_FIELDS = frozenset({"name", "description", "pipeline", "is_active"})
 
 # A task's status → the status of its plan step.
-STEP_STATUS_OF_TASK = {
+STEP_STATUS_OF_TASK: dict[str, str] = {
     TaskStatus.OPEN: PlanStepStatus.PLANNED,
     TaskStatus.IN_PROGRESS: PlanStepStatus.IN_PROGRESS,
     TaskStatus.DONE: PlanStepStatus.DONE,
     TaskStatus.CANCELLED: PlanStepStatus.SKIPPED,
 }
-TASK_STATUS_OF_STEP = {step: task for task, step in STEP_STATUS_OF_TASK.items()}
+TASK_STATUS_OF_STEP: dict[str, str] = {
+    step: task for task, step in STEP_STATUS_OF_TASK.items()
+}
 
 
 # --- input ------------------------------------------------------------------------
@@ -448,8 +450,8 @@ def sales_model_steps_reorder(
     """Put a model's steps in the given order; every step must be named once."""
     _ensure_can_manage(actor)
     steps = {step.pk: step for step in model.steps.all()}
-    order = [_pk(pk) for pk in step_ids]
-    if sorted(pk for pk in order if pk is not None) != sorted(steps):
+    order = [pk for pk in (_pk(value) for value in step_ids) if pk is not None]
+    if sorted(order) != sorted(steps):
         raise DomainError(
             _("List every step of the model once, in the new order."), field="steps"
         )
@@ -522,8 +524,11 @@ class _Responsibles:
                 ).order_by("other_team", "pk")
             return users.first()
         team = step.responsible_team
-        if team.head_id is not None and team.head.is_active:
-            return team.head
+        if team is None:
+            return None
+        head = team.head
+        if head is not None and head.is_active:
+            return head
         return users.filter(team_id=team.pk).order_by("pk").first()
 
 
@@ -592,7 +597,7 @@ def deal_apply_model(
     if model.pipeline_id is not None and model.pipeline_id != deal.pipeline_id:
         raise DomainError(
             _("The model “%(model)s” is for the pipeline “%(pipeline)s”.")
-            % {"model": model.name, "pipeline": model.pipeline.name},
+            % {"model": model.name, "pipeline": str(model.pipeline)},
             field="model_id",
         )
     start_day = clean_date(start, name="start") or timezone.localdate()
@@ -671,16 +676,20 @@ def plan_step_add(
         if day is None:
             _add(errors, "due_date", _("This field is required."))
     user = deal.owner
-    if _pk(responsible) is not None:
+    responsible_id = _pk(responsible)
+    if responsible_id is not None:
         user_model = get_user_model()
-        user = (
+        chosen = (
             responsible
             if isinstance(responsible, user_model)
-            else user_model.objects.filter(pk=_pk(responsible)).first()
+            else user_model.objects.filter(pk=responsible_id).first()
         )
-        if user is None or not user.is_active:
+        if chosen is None or not chosen.is_active:
             _add(errors, "responsible", _("Choose an active user."))
+        else:
+            user = chosen
     _raise(errors)
+    assert day is not None  # an empty date is an error raised just above
     step = DealPlanStep(
         deal=deal,
         position=_next_position(deal),

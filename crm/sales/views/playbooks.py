@@ -99,7 +99,7 @@ def sales_model_create_view(request):
 def _detail_context(request, model, step_form=None) -> dict:
     return {
         "model": model,
-        "steps": model.ordered_steps,
+        "steps": model.steps.all(),
         "can_manage": services.can_manage_sales_models(request.user),
         "step_form": step_form or SalesModelStepForm(),
     }
