@@ -423,3 +423,44 @@ def test_the_approver_decides_on_the_approvals_page(client, manager, make_user, 
     card = client.get(f"/deals/{deal.pk}/").content.decode()
     assert "Не больше 15 %" in card
     assert "Ask for approval again" in card
+
+
+def test_after_a_rejection_the_manager_asks_again_from_the_card(
+    signed_in, manager, make_user, team
+):
+    head = make_user(role="head", team=team)
+    team.head = head
+    team.save()
+    deal = make_deal(manager)
+    deal_line_add(
+        actor=manager,
+        deal=deal,
+        product=priced_product(),
+        quantity=1,
+        discount_percent="20",
+    )
+    first = ApprovalRequest.objects.get(deal=deal)
+    first.status = ApprovalStatus.REJECTED
+    first.decision_comment = "Нет"
+    first.save()
+    response = signed_in.post(
+        f"/deals/{deal.pk}/approvals/request/",
+        {"approval-comment": "Клиент берёт годовой объём"},
+    )
+    assert response.url == f"/deals/{deal.pk}/#deal-approvals"
+    again = ApprovalRequest.objects.get(deal=deal, status=ApprovalStatus.PENDING)
+    assert again.comment == "Клиент берёт годовой объём"
+    assert again.approver == head
+
+
+def test_the_product_picker_offers_products_with_the_deals_price(signed_in, manager):
+    deal = make_deal(manager)
+    priced_product("1220.00", name="Станок токарный")
+    priced_product("10.00", name="Ключ гаечный")
+    response = signed_in.get(
+        f"/deals/{deal.pk}/products/", {"line-product_lookup": "станок"}
+    )
+    html = response.content.decode()
+    assert "Станок токарный" in html
+    assert "1,220.00 RUB" in html
+    assert "Ключ гаечный" not in html
