@@ -133,3 +133,20 @@ def test_analytics_need_a_signed_in_user(client):
 
     assert response.status_code == 302
     assert "/accounts/" in response["Location"]
+
+
+def test_the_manager_filter_offers_whose_figures_the_user_may_see(
+    client, make_user, team, manager, other_manager
+):
+    outsider = make_user(role="sales", last_name="Посторонний")
+    head = make_user(role="head", team=team)
+
+    client.force_login(manager)
+    own = client.get("/analytics/sales/").content.decode()
+    client.force_login(head)
+    teams = client.get("/analytics/sales/").content.decode()
+
+    assert f'<option value="{manager.pk}"' in own
+    assert f'<option value="{other_manager.pk}"' not in own
+    assert f'<option value="{other_manager.pk}"' in teams
+    assert f'<option value="{outsider.pk}"' not in teams

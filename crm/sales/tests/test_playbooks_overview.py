@@ -214,3 +214,16 @@ def test_the_next_day_brings_a_new_notice(manager, overdue_today):
 
     assert sent == 1
     assert Notification.objects.filter(user=manager).count() == 2
+
+
+def test_the_notice_job_runs_once_a_day():
+    job = tasks.playbooks.plan_step_overdue_notices_deliver.task_class()
+    midnight = dt.datetime(2025, 3, 10)
+
+    runs = [
+        minute
+        for minute in range(24 * 60)
+        if job.validate_datetime(midnight + dt.timedelta(minutes=minute))
+    ]
+
+    assert len(runs) == 1

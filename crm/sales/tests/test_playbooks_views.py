@@ -368,7 +368,8 @@ def test_the_overview_lists_overdue_and_at_risk_steps_with_counts(
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Просрочен" in page and "Скоро" in page
+    assert "Просрочен" in page
+    assert "Скоро" in page
     assert "Нескоро" not in page
     assert "Чужой шаг" not in page
     assert 'data-state="overdue"' in page
