@@ -109,7 +109,11 @@ class DealForm(StyledForm):
     price_list = forms.ModelChoiceField(
         label=_("Price list"), queryset=PriceList.objects.none(), required=False
     )
-    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+    currency = forms.ChoiceField(
+        label=_("Currency"),
+        choices=Currency.choices,
+        help_text=_("The price list's, when one is chosen."),
+    )
     amount = forms.DecimalField(
         label=_("Amount"),
         required=False,
@@ -168,6 +172,9 @@ class DealForm(StyledForm):
             data.pop("stage", None)
         if data.get("amount") is None:
             data.pop("amount", None)
+        if data.get("price_list") is not None:
+            # The deal is priced in its price list's currency.
+            data.pop("currency", None)
         return data
 
 

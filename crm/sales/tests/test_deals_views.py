@@ -19,7 +19,7 @@ from crm.sales.models import (
     StageKind,
 )
 from crm.sales.services.deals import deal_line_add, deal_move_stage
-from crm.sales.tests.factories import DealFactory, default_pipeline
+from crm.sales.tests.factories import DealFactory, PriceListFactory, default_pipeline
 from crm.sales.tests.factories_deals import (
     make_deal,
     open_stages,
@@ -464,3 +464,20 @@ def test_the_product_picker_offers_products_with_the_deals_price(signed_in, mana
     assert "Станок токарный" in html
     assert "1,220.00 RUB" in html
     assert "Ключ гаечный" not in html
+
+
+def test_the_form_takes_the_currency_of_the_chosen_price_list(signed_in, manager):
+    dollars = PriceListFactory(currency="USD", name="Экспорт")
+    company = CompanyFactory(curator=manager)
+    signed_in.post(
+        "/deals/new/",
+        {
+            "title": "Экспортная поставка",
+            "company": company.pk,
+            "owner": manager.pk,
+            "pipeline": default_pipeline().pk,
+            "price_list": dollars.pk,
+            "currency": "RUB",
+        },
+    )
+    assert Deal.objects.get(title="Экспортная поставка").currency == "USD"
