@@ -193,6 +193,22 @@ def test_filters_by_manager_and_currency(admin_user, other_manager, open_deals):
     assert (dollars.currency, dollars.total.weighted) == ("USD", Decimal("2500.00"))
 
 
+def test_filters_by_team_and_pipeline(admin_user, team, open_deals):
+    from crm.accounts.models import Team
+    from crm.sales.tests.factories import PipelineFactory
+
+    ours = deal_forecast(actor=admin_user, filters=analytics_filters(team=team.pk))
+    branch = Team.objects.create(name="Филиал")
+    theirs = deal_forecast(actor=admin_user, filters=analytics_filters(team=branch))
+    other_pipeline = deal_forecast(
+        actor=admin_user, filters=analytics_filters(pipeline=PipelineFactory())
+    )
+
+    assert ours.total.deals == 5
+    assert theirs.total.deals == 0
+    assert other_pipeline.total.deals == 0
+
+
 def test_the_weighted_amount_is_rounded_once_per_row(admin_user, manager):
     for amount in ("333.33", "0.01"):
         DealFactory(

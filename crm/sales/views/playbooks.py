@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.activities.services import task_status_listener_register
@@ -348,7 +348,12 @@ def deal_plan_apply(request, pk: int):
             if not _is_htmx(request):
                 messages.success(
                     request,
-                    _("%(count)d step(s) planned.") % {"count": len(steps)},
+                    ngettext(
+                        "%(count)d step planned.",
+                        "%(count)d steps planned.",
+                        len(steps),
+                    )
+                    % {"count": len(steps)},
                 )
             return _panel_response(request, deal)
     return _panel_response(request, deal, apply_form=form)
