@@ -460,3 +460,14 @@ def test_saving_a_proposal_without_kept_steps_is_refused(client, head, manager):
     assert response.status_code == 200
     assert "Keep at least one step." in response.content.decode()
     assert not SalesModel.objects.exists()
+
+
+def test_heads_find_derive_a_model_from_the_tabs(client, head, manager):
+    client.force_login(head)
+    assert (
+        'href="/playbooks/derive/"'
+        in client.get("/playbooks/overview/").content.decode()
+    )
+
+    client.force_login(manager)
+    assert 'href="/playbooks/derive/"' not in client.get("/playbooks/").content.decode()

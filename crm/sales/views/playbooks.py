@@ -430,6 +430,7 @@ def plan_overview(request):
             "states": selectors.PLAN_STATES,
             "state_links": state_links,
             "current_state": filters.get("state") or "",
+            "can_manage": services.can_manage_sales_models(request.user),
         },
     )
 
