@@ -320,3 +320,19 @@ def test_split_into_even_batches(total, size, expected):
     from crm.demo import bulk
 
     assert bulk.split(total, size) == expected
+
+
+def test_every_client_with_events_has_its_last_activity(db):
+    from django.utils import timezone
+
+    generate(contacts=40, seed=9)
+    contact = Contact.objects.filter(activities__isnull=False).first()
+    newest = (
+        contact.activities.filter(occurred_at__lte=timezone.now())
+        .order_by("-occurred_at")
+        .first()
+    )
+    assert contact.last_activity_at == newest.occurred_at
+    assert not Company.objects.filter(
+        activities__isnull=False, last_activity_at__isnull=True
+    ).exists()

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from crm.accounts.models import User
 from crm.activities.models import Activity, ActivityKind, Task, TaskStatus
+from crm.activities.services.activities import clients_last_activity_rebuild
 from crm.core.visibility import Role
 from crm.customers.models import Company, Contact, ContactPoint, Employment
 from crm.demo import bulk, records, rows, vocabulary
@@ -139,6 +140,8 @@ def generate(
     totals["activities"] += len(agenda.activities)
     totals["rows"] += len(agenda.tasks) + len(agenda.activities)
     bulk.reset_sequences([Company, Contact])
+    say("Noting each client's last activity…")
+    clients_last_activity_rebuild()
     _analyze()
     seconds = time.perf_counter() - started
     return {

@@ -22,6 +22,7 @@ from crm.activities.services.records import (
 from crm.core import audit, visibility
 from crm.core.errors import DomainError
 from crm.core.services import claim_version, record_trash
+from crm.customers.services import client_touch
 
 ACTIVITY_FIELDS = (
     "kind",
@@ -100,6 +101,48 @@ def _clean_duration(value: Any) -> int | None:
     return minutes
 
 
+def touch_clients(activity: Activity) -> None:
+    """Move the client's "last activity" forward to this one (if it is not planned)."""
+    if activity.occurred_at <= timezone.now():
+        client_touch(
+            company_id=activity.company_id,
+            contact_id=activity.contact_id,
+            at=activity.occurred_at,
+        )
+
+
+def clients_last_activity_rebuild(*, company_ids=None, contact_ids=None) -> None:
+    """Recompute the clients' "last activity" from their activities, in SQL.
+
+    For bulk loads (demo data, imports), which write activities without services.
+    Without ids every client is recomputed.
+    """
+    from django.db import connection
+
+    from crm.customers.models import Company, Contact
+
+    now = timezone.now()
+    for model, column, ids in (
+        (Company, "company_id", company_ids),
+        (Contact, "contact_id", contact_ids),
+    ):
+        table = connection.ops.quote_name(model._meta.db_table)
+        where, params = "", [now]
+        if ids is not None:
+            if not ids:
+                continue
+            where = f" WHERE id IN ({', '.join(['%s'] * len(ids))})"
+            params += list(ids)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET last_activity_at = ("  # noqa: S608 - names from meta
+                f"SELECT MAX(a.occurred_at) FROM activities_activity a "
+                f"WHERE a.{column} = {table}.id AND a.deleted_at IS NULL "
+                f"AND a.occurred_at <= %s){where}",
+                params,
+            )
+
+
 @transaction.atomic
 def activity_log(*, actor, kind: str, **data) -> Activity:
     """Log a call, meeting, note or letter on a company's or contact's card.
@@ -120,6 +163,7 @@ def activity_log(*, actor, kind: str, **data) -> Activity:
     activity.search_text = activity.build_search_text()
     activity.save()
     audit.record_create(actor, activity)
+    touch_clients(activity)
     return activity
 
 
@@ -138,6 +182,7 @@ def activity_update(
     claim_version(activity, expected_version=version)
     activity.save()
     audit.record_update(actor, activity, before)
+    touch_clients(activity)
     return activity
 
 

@@ -15,6 +15,7 @@ from crm.activities.models import (
     ActivityKind,
     Attachment,
 )
+from crm.activities.services.activities import touch_clients
 from crm.activities.services.records import attach_clients
 from crm.core import audit, visibility
 from crm.core.errors import DomainError
@@ -70,6 +71,7 @@ def attachment_add(
         activity.search_text = activity.build_search_text()
         activity.save()
         audit.record_create(actor, activity)
+        touch_clients(activity)
     attachment = Attachment(
         activity=activity,
         name=name,

@@ -63,3 +63,12 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     search_text = factory.LazyAttribute(
         lambda a: search_text(texts=[a.subject, getattr(a, "body", "")])
     )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # As activity_log does: the client's "last activity" follows its activities.
+        from crm.activities.services.activities import touch_clients
+
+        activity = super()._create(model_class, *args, **kwargs)
+        touch_clients(activity)
+        return activity

@@ -323,7 +323,7 @@ def test_my_day_shows_overdue_today_meetings_upcoming_and_recent(
         occurred_at=timezone.now() - dt.timedelta(minutes=5),
     )
 
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(10):
         result = selectors.my_day(actor=manager, day=day)
 
     assert result.overdue == [overdue]
@@ -361,3 +361,38 @@ def test_the_timeline_names_custom_fields_by_their_label(
 
     assert ("Staff", "10", "12") in item.changes
     assert ("notes", None, "Растут") in item.changes
+
+
+def test_logging_an_activity_moves_the_clients_last_activity_forward(manager):
+    client = CompanyFactory(curator=manager)
+    now = timezone.now()
+    services.activity_log(
+        actor=manager, kind=ActivityKind.CALL, company=client, body="Сегодня"
+    )
+    services.activity_log(
+        actor=manager,
+        kind=ActivityKind.NOTE,
+        company=client,
+        body="Задним числом",
+        occurred_at=now - dt.timedelta(days=30),
+    )
+
+    client.refresh_from_db()
+    assert client.last_activity_at >= now - dt.timedelta(seconds=5)
+
+
+def test_my_day_shows_colleagues_activity_on_my_most_recent_clients(
+    manager, other_manager, admin_user
+):
+    mine = CompanyFactory(curator=manager)
+    theirs = CompanyFactory(curator=other_manager)
+    on_mine = services.activity_log(
+        actor=admin_user, kind=ActivityKind.CALL, company=mine, body="Позвонил"
+    )
+    services.activity_log(
+        actor=admin_user, kind=ActivityKind.CALL, company=theirs, body="Чужой"
+    )
+
+    recent = selectors.my_day(actor=manager).recent
+
+    assert recent == [on_mine]

@@ -29,8 +29,10 @@ from crm.customers.services.contacts import (
     employment_remove,
     employment_update,
 )
+from crm.customers.services.records import client_touch
 
 __all__ = [
+    "client_touch",
     "company_create",
     "company_delete",
     "company_tags_set",

@@ -254,3 +254,21 @@ def forget_related(obj: models.Model) -> None:
     cache = getattr(obj, "_prefetched_objects_cache", None)
     if cache:
         cache.clear()
+
+
+def client_touch(*, company_id=None, contact_id=None, at) -> None:
+    """Note that something happened with a client at `at` (a call, a letter…).
+
+    Derived data, not an edit: no version, no history. Only moves forward, so an
+    activity logged for last month does not hide today's.
+    """
+    from django.db.models import Q
+
+    from crm.customers.models import Company, Contact
+
+    for model, pk in ((Company, company_id), (Contact, contact_id)):
+        if pk is None:
+            continue
+        model.all_objects.filter(pk=pk).filter(
+            Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=at)
+        ).update(last_activity_at=at)

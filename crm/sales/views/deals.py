@@ -907,6 +907,8 @@ def client_panel_context(request, entity: str, obj) -> dict | None:
     stage and amount, and a button to open a new one."""
     if visibility.scope_of(request.user, "deal") == visibility.Scope.NONE:
         return None
+    if not visibility.can(request.user, obj):
+        return None
     deals, count = selectors.client_deals(actor=request.user, entity=entity, client=obj)
     return {
         "entity": entity,
