@@ -55,7 +55,20 @@ class SearchHit:
     icon: str = "circle"
 
 
+@dataclass(frozen=True)
+class SettingsCard:
+    """A card on the administrator's settings page, linking to an app's settings."""
+
+    key: str
+    title: Any
+    text: Any
+    icon: str
+    url_name: str
+    order: int = 100
+
+
 _nav: list[NavItem] = []
+_settings: list[SettingsCard] = []
 _panels: dict[str, list[CardPanel]] = {}
 _search: list[SearchProvider] = []
 
@@ -117,3 +130,13 @@ def search_all(actor, query: str, limit: int = 8) -> list[tuple[SearchProvider, 
         if hits:
             results.append((provider, hits))
     return results
+
+
+def register_settings(card: SettingsCard) -> None:
+    if all(c.key != card.key for c in _settings):
+        _settings.append(card)
+        _settings.sort(key=lambda c: c.order)
+
+
+def settings_cards() -> list[SettingsCard]:
+    return list(_settings)

@@ -231,6 +231,15 @@ def settings_hub(request):
             "url": _url_or_none("core:trash"),
         },
     ]
+    cards += [
+        {
+            "title": card.title,
+            "text": card.text,
+            "icon": card.icon,
+            "url": _url_or_none(card.url_name),
+        }
+        for card in registry.settings_cards()
+    ]
     references = [
         {"title": title, "icon": icon, "url": url}
         for kind, title, icon in REFERENCE_KINDS
