@@ -209,7 +209,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Moscow")
-USE_THOUSAND_SEPARATOR = True
+# Off: with it, every integer in a template is grouped, ids included ("task-row-1,121"
+# breaks ids, links and hidden form values). Money and counts group explicitly.
+USE_THOUSAND_SEPARATOR = False
 
 # --- files ------------------------------------------------------------------------
 STATIC_URL = "static/"

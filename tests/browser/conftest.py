@@ -65,8 +65,15 @@ def browser():
         instance.close()
 
 
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, request):
     context = browser.new_context(
         locale="en-US",
         base_url=live_server.url,
@@ -75,6 +82,15 @@ def page(browser, live_server):
     context.set_default_timeout(10_000)
     tab = context.new_page()
     yield tab
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        # What the browser showed when the test failed, for the CI log reader.
+        from pathlib import Path
+
+        folder = Path("test-results")
+        folder.mkdir(exist_ok=True)
+        tab.screenshot(path=str(folder / f"{request.node.name}.png"), full_page=True)
+        print(f"screenshot: {folder / request.node.name}.png at {tab.url}")  # noqa: T201
     context.close()
 
 

@@ -654,3 +654,14 @@ def test_saving_a_company_keeps_a_parent_hidden_from_the_editor(
     assert response.status_code == 302
     company.refresh_from_db()
     assert company.parent_id == hidden_parent.pk
+
+
+def test_ids_above_a_thousand_are_printed_without_grouping(client, manager):
+    # Grouping digits in templates once turned /companies/1121/ into /companies/1,121/.
+    CompanyFactory(curator=manager, name="Тысячная", id=12345)
+    client.force_login(manager)
+
+    page = client.get(reverse("customers:company-list")).content.decode()
+
+    assert 'href="/companies/12345/"' in page
+    assert "12,345" not in page and "12 345" not in page

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.core.forms import StyledForm
 from crm.sales.models import InvoiceStatus, OrderStatus, ProposalStatus
@@ -123,7 +124,7 @@ class PaymentForm(StyledForm):
 
 class SendForm(StyledForm):
     to = forms.CharField(
-        label=_("To"),
+        label=pgettext_lazy("e-mail recipient", "To"),
         max_length=1000,
         help_text=_("Several addresses may be separated by commas."),
     )
