@@ -9,8 +9,12 @@ def crm(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"language_choices": settings.LANGUAGES}
+    items = nav_items(request)
+    more = [item for item in items if item["more"]]
     return {
-        "nav_items": nav_items(request),
+        "nav_items": items,
+        "nav_more": more,
+        "nav_more_active": any(item["active"] for item in more),
         "unread_notifications": Notification.objects.filter(
             user=user, read_at__isnull=True
         ).count(),

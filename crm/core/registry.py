@@ -23,6 +23,8 @@ class NavItem:
     url_name: str
     icon: str
     order: int = 100
+    # Less used sections go under "More", so the bar fits a laptop screen.
+    more: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ def nav_items(request) -> list[dict]:
                 "url": url,
                 "icon": item.icon,
                 "active": path.startswith(url) and url != "/",
+                "more": item.more,
             }
         )
     return items

@@ -160,5 +160,6 @@ def register() -> None:
             url_name="sales:analytics",
             icon="graph-up",
             order=48,
+            more=True,
         )
     )

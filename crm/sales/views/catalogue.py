@@ -60,6 +60,7 @@ def register() -> None:
             url_name="sales:product-list",
             icon="box-seam",
             order=70,
+            more=True,
         )
     )
     registry.register_search(

@@ -532,6 +532,7 @@ def register() -> None:
             url_name="sales:sales-model-list",
             icon="list-check",
             order=47,
+            more=True,
         )
     )
     registry.register_panel(

@@ -29,6 +29,7 @@ def register() -> None:
             url_name="sales:invoice-list",
             icon="receipt",
             order=46,
+            more=True,
         )
     )
     register_panel(
