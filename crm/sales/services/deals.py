@@ -22,12 +22,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Max, Sum
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from crm.core import audit, visibility
 from crm.core.errors import DomainError, Forbidden, NotFound
+from crm.core.money import format_money
 from crm.core.services import claim_version, record_trash
 from crm.customers.models import Company, Contact, Employment, Source
 from crm.sales.models import (
@@ -214,10 +215,7 @@ def plain(number: Decimal) -> str:
     return format(number.normalize(), "f")
 
 
-def money_text(amount: Decimal, currency: str) -> str:
-    """An amount as the reader's language writes it, with its currency code."""
-    number = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
-    return f"{number} {currency}"
+money_text = format_money
 
 
 # --- references -------------------------------------------------------------------------

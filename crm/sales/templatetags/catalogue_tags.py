@@ -7,18 +7,12 @@ from decimal import Decimal
 from django import template
 from django.utils import formats
 
+from crm.core.money import format_money
+
 register = template.Library()
 
 
-@register.filter
-def money(amount, currency: str = "") -> str:
-    """1234.5 → «1 234,50 RUB» in Russian, «1,234.50 RUB» in English."""
-    if amount in (None, ""):
-        return ""
-    number = formats.number_format(
-        Decimal(amount), 2, use_l10n=True, force_grouping=True
-    )
-    return f"{number} {currency}".strip()
+register.filter("money", format_money)
 
 
 @register.filter

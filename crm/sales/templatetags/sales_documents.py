@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django import template
-from django.utils import formats
 from django.utils.html import format_html
 
+from crm.core.money import format_money, format_quantity
 from crm.sales.models import InvoiceStatus, OrderStatus, ProposalStatus
 
 register = template.Library()
@@ -38,18 +38,5 @@ def status_badge(document) -> str:
     )
 
 
-@register.filter
-def money(amount, currency: str = "") -> str:
-    """«1 234,56 RUB» / «1,234.56 RUB», as the reader's language writes numbers."""
-    if amount is None or amount == "":
-        return ""
-    number = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
-    return f"{number} {currency}".strip()
-
-
-@register.filter
-def quantity(value) -> str:
-    """A quantity without trailing zeros, in the reader's language."""
-    if value is None:
-        return ""
-    return formats.number_format(value.normalize(), use_l10n=True, force_grouping=True)
+register.filter("money", format_money)
+register.filter("quantity", format_quantity)

@@ -23,6 +23,7 @@ from crm.core import registry, visibility
 from crm.core.errors import Conflict, DomainError
 from crm.core.forms import apply_domain_error
 from crm.core.listing import Column, ListSpec, link, list_context, list_template
+from crm.core.money import format_money as money
 from crm.customers.views import domain_errors
 from crm.sales.forms.catalogue import (
     ERROR_FIELDS,
@@ -46,7 +47,6 @@ from crm.sales.selectors import catalogue as selectors
 from crm.sales.services import catalogue as services
 from crm.sales.services import catalogue_discounts as discount_services
 from crm.sales.services import catalogue_settings
-from crm.sales.templatetags.catalogue_tags import money
 
 PRICE_TABLE_PAGE_SIZE = 50
 

@@ -30,6 +30,7 @@ from crm.core import registry, search, visibility
 from crm.core.errors import Conflict, DomainError, Forbidden
 from crm.core.forms import apply_domain_error
 from crm.core.listing import Column, ListSpec, link, list_context, list_template
+from crm.core.money import format_money as money
 from crm.core.views import safe_next
 from crm.customers.models import Company, Contact
 from crm.sales.forms.deals import (
@@ -56,13 +57,6 @@ from crm.sales.services import deals as services
 # A stale save shows above the form, not on the hidden field.
 FIELD_MAP = {"version": None}
 PRODUCT_OPTIONS = 20
-
-
-def money(amount: Decimal | None, currency: str) -> str:
-    """An amount in the reader's language with its currency code."""
-    if amount is None:
-        return ""
-    return services.money_text(amount, currency)
 
 
 def duration_text(value: dt.timedelta) -> str:

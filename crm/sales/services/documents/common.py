@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from crm.activities.models import Activity, ActivityKind
 from crm.core import audit, visibility
 from crm.core.errors import DomainError, Forbidden
+from crm.core.money import format_money
 from crm.sales.models import Deal, Invoice, Order, OwnCompany, Proposal
 
 SalesDocument = Proposal | Order | Invoice
@@ -29,10 +30,7 @@ def kind_of(document: SalesDocument) -> str:
     return document.number_kind
 
 
-def money_text(amount, currency: str) -> str:
-    """An amount as the reader's language writes it, with its currency code."""
-    number = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
-    return f"{number} {currency}"
+money_text = format_money
 
 
 def ensure_can_change_deal(*, actor, deal: Deal) -> None:

@@ -8,9 +8,10 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.listing import Column, ListSpec, link, list_context, list_template
+from crm.core.money import format_money as money
 from crm.sales.forms.documents import DocumentFilterForm, MarginFilterForm
 from crm.sales.selectors import documents as selectors
-from crm.sales.templatetags.sales_documents import money, status_badge
+from crm.sales.templatetags.sales_documents import status_badge
 
 TITLES = {
     "proposal": _("Proposals"),
