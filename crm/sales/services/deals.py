@@ -49,6 +49,7 @@ from crm.sales.models import (
     StageKind,
     VatRate,
 )
+from crm.sales.selectors.catalogue import best_discount
 from crm.sales.services.deal_history import deal_log, deal_timeline_note
 
 Errors = dict[str, list]
@@ -1051,8 +1052,15 @@ def _clean_line(
         if quantity is not None:
             line.quantity = quantity
     if "discount_percent" in data or is_new:
+        typed = data.get("discount_percent")
+        if typed in (None, "") and product is not None and product_changed:
+            # No discount typed for a new item: offer the client's standing discount.
+            standing = best_discount(
+                product, deal.company, line.quantity or 1, timezone.localdate()
+            )
+            typed = standing.percent if standing is not None else 0
         discount = _number(
-            data.get("discount_percent", 0),
+            typed if typed not in (None, "") else 0,
             field=f"{prefix}discount_percent",
             errors=errors,
             places=2,
