@@ -23,6 +23,17 @@ def _clear_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request by a Russian-speaking user leaves Russian active in the thread; each
+    # test starts in the default language.
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # Visibility rules and other small caches must not leak between tests.
     _clear_cache()
