@@ -107,3 +107,34 @@ def sign_in(page):
         return page
 
     return do
+
+
+@pytest.fixture
+def sales_reference_data(transactional_db):
+    """The pipeline, stages and reasons of the sales data migration: a live server's
+    database is emptied between tests, so they are put back for each."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("crm.sales.migrations.0002_defaults").create(apps, None)
+
+
+@pytest.fixture
+def drag(page):
+    """Drag an element onto another as a person does: press, move in small steps,
+    release (SortableJS listens to these mouse events)."""
+
+    def do(source: str, target: str) -> None:
+        # Wide enough that every column of a pipeline is on the screen.
+        page.set_viewport_size({"width": 2200, "height": 900})
+        page.locator(source).scroll_into_view_if_needed()
+        box = page.locator(source).bounding_box()
+        goal = page.locator(target).bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 10)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] / 2 + 10, box["y"] + 20, steps=5)
+        page.mouse.move(goal["x"] + goal["width"] / 2, goal["y"] + 30, steps=20)
+        page.mouse.up()
+
+    return do

@@ -1,13 +1,9 @@
 """The kanban board of deals in a real browser: dragging a card saves the move at
 once; a lost column asks the reason; a refused move puts the card back and says why.
 
-(Issuing an invoice from the deal is the second half of this story, in the
-documents' browser test.)"""
-
-import importlib
+(The whole story — drag, then issue an invoice — is in test_sales_story.py.)"""
 
 import pytest
-from django.apps import apps
 
 from crm.sales.models import Deal, DealStatus, LostReason, StageKind
 from crm.sales.services.deals import deal_move_stage
@@ -18,28 +14,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
-def _sales_reference_data(transactional_db):
-    """The pipeline, stages and reasons of the data migration: a live server's
-    database is emptied between tests, so they are put back for each."""
-    importlib.import_module("crm.sales.migrations.0002_defaults").create(apps, None)
+def _reference_data(sales_reference_data):
+    pass
 
 
-def _drag(page, card_selector: str, column_selector: str) -> None:
-    """Press on the card, move in small steps to the column, release: how a person
-    drags (SortableJS listens to these mouse events)."""
-    # Wide enough that every column of the default pipeline is on the screen.
-    page.set_viewport_size({"width": 2200, "height": 900})
-    page.locator(card_selector).scroll_into_view_if_needed()
-    card = page.locator(card_selector).bounding_box()
-    column = page.locator(column_selector).bounding_box()
-    page.mouse.move(card["x"] + card["width"] / 2, card["y"] + 10)
-    page.mouse.down()
-    page.mouse.move(card["x"] + card["width"] / 2 + 10, card["y"] + 20, steps=5)
-    page.mouse.move(column["x"] + column["width"] / 2, column["y"] + 30, steps=20)
-    page.mouse.up()
-
-
-def test_drag_a_deal_to_the_next_stage(page, sign_in, manager):
+def test_drag_a_deal_to_the_next_stage(page, sign_in, drag, manager):
     # given
     deal = make_deal(manager, title="Станки для «Ромашки»", amount="120000")
     first, second = open_stages()[:2]
@@ -48,7 +27,7 @@ def test_drag_a_deal_to_the_next_stage(page, sign_in, manager):
     page.wait_for_selector(f"#column-{first.pk} #deal-card-{deal.pk}")
     # when
     with page.expect_response(f"**/deals/{deal.pk}/move/") as answer:
-        _drag(page, f"#deal-card-{deal.pk}", f"#column-{second.pk}")
+        drag(f"#deal-card-{deal.pk}", f"#column-{second.pk}")
     # then
     assert answer.value.status == 200
     page.wait_for_selector(f"#column-{second.pk} #deal-card-{deal.pk}")
@@ -67,14 +46,14 @@ def test_drag_a_deal_to_the_next_stage(page, sign_in, manager):
     )
 
 
-def test_dropping_on_the_lost_column_asks_the_reason(page, sign_in, manager):
+def test_dropping_on_the_lost_column_asks_the_reason(page, sign_in, drag, manager):
     deal = make_deal(manager, title="Сделка под вопросом")
     lost = stage(StageKind.LOST)
     reason = LostReason.objects.filter(is_active=True).first()
     sign_in(manager)
     page.goto(f"/deals/board/{default_pipeline().pk}/")
 
-    _drag(page, f"#deal-card-{deal.pk}", f"#column-{lost.pk}")
+    drag(f"#deal-card-{deal.pk}", f"#column-{lost.pk}")
     page.wait_for_selector("#lost-modal.show")
     page.select_option("#lost-reason", str(reason.pk))
     page.fill("#lost-comment", "Выбрали конкурента")
@@ -88,7 +67,7 @@ def test_dropping_on_the_lost_column_asks_the_reason(page, sign_in, manager):
     assert deal.lost_comment == "Выбрали конкурента"
 
 
-def test_a_refused_move_puts_the_card_back_and_says_why(page, sign_in, manager):
+def test_a_refused_move_puts_the_card_back_and_says_why(page, sign_in, drag, manager):
     # given: a won deal, which a sales manager may not reopen
     deal = make_deal(manager, title="Уже выиграна")
     won = stage(StageKind.WON)
@@ -98,7 +77,7 @@ def test_a_refused_move_puts_the_card_back_and_says_why(page, sign_in, manager):
     page.goto(f"/deals/board/{default_pipeline().pk}/")
     # when
     with page.expect_response(f"**/deals/{deal.pk}/move/") as answer:
-        _drag(page, f"#deal-card-{deal.pk}", f"#column-{first.pk}")
+        drag(f"#deal-card-{deal.pk}", f"#column-{first.pk}")
     # then
     assert answer.value.status == 403
     page.wait_for_selector("#board-message .alert")
