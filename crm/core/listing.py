@@ -33,7 +33,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list[: COUNT_LIMIT + 1].count()
+        # Without ORDER BY: how many there are does not depend on their order.
+        counted = self.object_list.order_by()[: COUNT_LIMIT + 1].count()
         self.capped = counted > COUNT_LIMIT
         return min(counted, COUNT_LIMIT)
 

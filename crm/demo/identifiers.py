@@ -63,3 +63,17 @@ def person_ogrnip(year: int, office: str, serial: int) -> str:
 def phone(code: str, serial: int) -> str:
     """A Russian number in E.164: +7, a three-digit code, seven digits."""
     return f"+7{code}{scramble(serial, 10_000_000):07d}"
+
+
+# The Bank of Russia's weights for the check of an account against its bank's BIK.
+_ACCOUNT_WEIGHTS = (7, 1, 3) * 8
+
+
+def bank_account(bik: str, body: str) -> str:
+    """A 20-digit settlement account of a bank: `body` with an X in the ninth place,
+    which becomes the check digit against the last three digits of the BIK."""
+    digits = [int(c) if c != "X" else 0 for c in bik[-3:] + body]
+    total = sum(d * w for d, w in zip(digits, _ACCOUNT_WEIGHTS, strict=True))
+    # The ninth digit of the account weighs 3, and 3 × 7 = 21 ≡ 1 (mod 10).
+    check = (10 - total % 10) * 7 % 10
+    return body.replace("X", str(check))
