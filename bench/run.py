@@ -332,6 +332,7 @@ def _cases(user, sales, rng: random.Random) -> dict[str, list[tuple[str, dict]]]
     from django.urls import NoReverseMatch, reverse
 
     from crm.customers.models import Company, Contact, Tag
+    from crm.sales.models import Deal, Pipeline
 
     def url(name: str, *args) -> str:
         try:
@@ -351,6 +352,10 @@ def _cases(user, sales, rng: random.Random) -> dict[str, list[tuple[str, dict]]]
         .values_list("inn", flat=True)
     )
     tag = Tag.objects.order_by("pk").values_list("pk", flat=True).first()
+    deals = _sample_ids(Deal, rng, curator=sales if own else None, field="owner")
+    pipeline = (
+        Pipeline.objects.filter(is_default=True).values_list("pk", flat=True).first()
+    )
     htmx = {"HTTP_HX_REQUEST": "true"}
     plain: dict = {}
     # As a person types: two to five letters of a surname.
@@ -376,6 +381,11 @@ def _cases(user, sales, rng: random.Random) -> dict[str, list[tuple[str, dict]]]
             (url("customers:company-detail", pk), plain) for pk in companies
         ],
         "my_day": [(url("activities:my-day"), plain)],
+        "deal_board": [(url("sales:deal-board", pipeline), plain)] if pipeline else [],
+        "deal_list": [(url("sales:deal-list"), plain)],
+        "deal_card": [(url("sales:deal-detail", pk), plain) for pk in deals],
+        "invoice_list": [(url("sales:invoice-list"), plain)],
+        "sales_analytics": [(url("sales:analytics-sales"), plain)],
         "api_contacts": [("/api/v1/contacts?page=1", {"api": True})],
         "api_contacts_search": [
             (f"/api/v1/contacts?q={last[:4]}", {"api": True}) for last, _p in some
@@ -384,13 +394,16 @@ def _cases(user, sales, rng: random.Random) -> dict[str, list[tuple[str, dict]]]
     return {name: requests for name, requests in cases.items() if requests}
 
 
-def _sample_ids(model, rng: random.Random, *, curator=None, count: int = 50):
-    """Ids of random live records (of one curator): by id range, not ORDER BY random()."""
+def _sample_ids(
+    model, rng: random.Random, *, curator=None, field="curator", count: int = 50
+):
+    """Ids of random live records (of one curator, or whoever `field` names): by id
+    range, not ORDER BY random()."""
     from django.db.models import Max, Min
 
     queryset = model.objects.all()
     if curator is not None:
-        queryset = queryset.filter(curator=curator)
+        queryset = queryset.filter(**{field: curator})
     bounds = queryset.aggregate(low=Min("pk"), high=Max("pk"))
     if bounds["low"] is None:
         return []

@@ -132,7 +132,9 @@ def demo(contacts: int, seed: int) -> None:
     stats = generate(contacts=contacts, seed=seed, progress=click.echo)
     click.echo(
         f"Demo data: {stats['contacts']} contacts, {stats['companies']} companies, "
-        f"{stats['activities']} timeline events, {stats['tasks']} tasks "
+        f"{stats['activities']} timeline events, {stats['tasks']} tasks, "
+        f"{stats['deals']} deals, {stats['documents']} documents, "
+        f"{stats['leads']} leads "
         f"in {stats['seconds']:.1f} s ({stats['rows_per_second']:.0f} rows/s)."
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import stat
+from decimal import Decimal
 
 import phonenumbers
 import pytest
@@ -336,3 +337,284 @@ def test_every_client_with_events_has_its_last_activity(db):
     assert not Company.objects.filter(
         activities__isnull=False, last_activity_at__isnull=True
     ).exists()
+
+
+# --- sales ------------------------------------------------------------------------
+
+
+def test_generate_reports_the_sales_it_wrote(demo):
+    from crm.sales.models import Deal, Invoice, Lead, Order, Proposal
+
+    documents = Proposal.objects.count() + Order.objects.count()
+    documents += Invoice.objects.count()
+    assert demo["deals"] == Deal.objects.count() >= CONTACTS // 8
+    assert demo["leads"] == Lead.objects.count() >= CONTACTS // 20
+    assert demo["documents"] == documents > 0
+
+
+def test_our_requisites_are_valid_for_documents(demo):
+    from crm.sales.models import OwnCompany
+    from crm.sales.services.documents.requisites import _account_matches
+
+    own = OwnCompany.objects.get()
+    assert own.is_default
+    assert stdnum_inn.is_valid(own.inn)
+    assert stdnum_ogrn.is_valid(own.ogrn)
+    assert own.kpp[:4] == own.inn[:4]
+    assert len(own.bank_account) == len(own.correspondent_account) == 20
+    assert _account_matches(own.bik[-3:], own.bank_account)
+    assert _account_matches("0" + own.bik[4:6], own.correspondent_account)
+
+
+def test_the_catalogue_has_groups_units_vat_costs_and_three_price_lists(demo):
+    from crm.sales.models import Price, PriceList, Product
+
+    products = list(Product.objects.select_related("group__parent", "unit"))
+    assert len(products) >= 60
+    assert all(p.group.parent is not None for p in products)
+    assert all(p.unit is not None and p.cost_price > 0 for p in products)
+    assert {p.vat_rate.rate for p in products} == {Decimal(22), None}
+    lists = {p.name: p for p in PriceList.objects.all()}
+    assert lists["Розничный"].is_default
+    assert lists["Экспортный"].currency == "USD"
+    for product in products[:10]:
+        prices = dict(
+            Price.objects.filter(product=product).values_list(
+                "price_list__name", "price"
+            )
+        )
+        assert prices["Дилерский"] < prices["Розничный"]
+        assert prices["Экспортный"] > 0
+
+
+def test_a_deals_amount_is_the_sum_of_its_lines_as_the_services_compute_them(demo):
+    from crm.sales.models import Deal
+    from crm.sales.services.deals import deal_prices_include_vat, line_amounts
+
+    deals = Deal.objects.select_related("price_list").prefetch_related("lines")
+    for deal in deals:
+        lines = list(deal.lines.all())
+        assert 1 <= len(lines) <= 5
+        assert deal.amount == sum(line.total_amount for line in lines)
+        for line in lines:
+            amounts = line_amounts(
+                quantity=line.quantity,
+                price=line.price,
+                discount_percent=line.discount_percent,
+                vat_rate=line.vat_rate,
+                prices_include_vat=deal_prices_include_vat(deal),
+            )
+            assert line.net_amount == amounts.net
+            assert line.vat_amount == amounts.vat
+            assert line.total_amount == amounts.total
+            assert line.cost_price == line.product.cost_price
+        assert deal.owner.role == Role.SALES
+        assert deal.search_text
+
+
+def test_the_stage_history_ends_where_the_deal_stands(demo):
+    from crm.sales.models import Deal, DealStatus
+
+    deals = Deal.objects.select_related("stage").prefetch_related("stage_changes")
+    statuses = set()
+    for deal in deals:
+        changes = list(deal.stage_changes.all())
+        assert changes[0].from_stage_id is None
+        assert changes[-1].to_stage_id == deal.stage_id
+        for before, after in zip(changes, changes[1:], strict=False):
+            assert after.from_stage_id == before.to_stage_id
+            assert after.changed_at >= before.changed_at
+        assert all(c.to_stage.pipeline_id == deal.pipeline_id for c in changes)
+        assert deal.status == deal.stage.kind
+        assert deal.probability == deal.stage.probability
+        assert deal.stage_changed_at == changes[-1].changed_at
+        assert deal.created_at == changes[0].changed_at
+        assert deal.created_at <= timezone.now()
+        if deal.status == DealStatus.OPEN:
+            assert deal.closed_at is None
+        else:
+            assert deal.closed_at == changes[-1].changed_at
+        if deal.status == DealStatus.LOST:
+            assert deal.lost_reason_id is not None
+        statuses.add(deal.status)
+    assert statuses == set(DealStatus.values)
+    assert Deal.objects.values("pipeline").distinct().count() == 2
+
+
+def test_won_deals_have_an_order_an_invoice_and_a_sale_with_its_margin(demo):
+    from crm.sales.models import Deal, DealStatus, Sale
+
+    won = Deal.objects.filter(status=DealStatus.WON)
+    assert won.exists()
+    for deal in won:
+        assert deal.closed_at is not None
+        order = deal.orders.get()
+        invoice = deal.invoices.get()
+        assert invoice.order_id == order.pk
+        assert order.date == invoice.date == timezone.localdate(deal.closed_at)
+        sale = Sale.objects.get(deal=deal)
+        assert sale.order_id == order.pk
+        assert sale.manager_id == deal.owner_id
+        assert sale.revenue == order.net_amount
+        cost = sum(line.quantity * line.cost_price for line in order.lines.all())
+        assert sale.cost == cost.quantize(Decimal("0.01"))
+        assert sale.margin == sale.revenue - sale.cost
+    assert not Sale.objects.exclude(deal__status=DealStatus.WON).exists()
+
+
+def test_document_numbers_run_per_year_without_gaps(demo):
+    from crm.sales.models import Invoice, NumberSequence, Order, Proposal
+
+    for model in (Proposal, Order, Invoice):
+        for year in set(model.objects.values_list("year", flat=True)):
+            numbers = list(
+                model.objects.filter(year=year)
+                .order_by("number")
+                .values_list("number", flat=True)
+            )
+            assert numbers == list(range(1, len(numbers) + 1))
+            sequence = NumberSequence.objects.get(kind=model.number_kind, year=year)
+            assert sequence.last_number == len(numbers)
+            dates = list(
+                model.objects.filter(year=year)
+                .order_by("number")
+                .values_list("date", flat=True)
+            )
+            assert dates == sorted(dates)
+            assert {d.year for d in dates} == {year}
+
+
+def test_documents_copy_their_deal_and_keep_the_parties(demo):
+    from crm.sales.models import Invoice, Order, OwnCompany, Proposal
+    from crm.sales.services.documents.common import (
+        buyer_requisites,
+        supplier_requisites,
+    )
+
+    supplier = supplier_requisites(OwnCompany.objects.get())
+    for model in (Proposal, Order, Invoice):
+        documents = model.objects.select_related("deal__company", "deal__contact")
+        assert documents.exists()
+        for document in documents.prefetch_related("lines", "deal__lines"):
+            lines = list(document.lines.all())
+            deal_lines = list(document.deal.lines.all())
+            assert [(x.product_id, x.quantity, x.total_amount) for x in lines] == [
+                (x.product_id, x.quantity, x.total_amount) for x in deal_lines
+            ]
+            assert document.net_amount == sum(line.net_amount for line in lines)
+            assert document.vat_amount == sum(line.vat_amount for line in lines)
+            assert document.total_amount == sum(line.total_amount for line in lines)
+            assert document.total_amount == document.deal.amount
+            assert document.parties == {
+                "supplier": supplier,
+                "buyer": buyer_requisites(document.deal),
+            }
+            assert document.company_id == document.deal.company_id
+
+
+def test_invoices_are_paid_in_full_in_part_or_not_yet(demo):
+    from crm.sales.models import Invoice, InvoiceStatus
+    from crm.sales.services.documents.payments import invoice_status_for
+
+    statuses = set()
+    today = timezone.localdate()
+    for invoice in Invoice.objects.prefetch_related("payments"):
+        payments = list(invoice.payments.all())
+        paid = sum((p.amount for p in payments), Decimal(0))
+        assert invoice.paid_amount == paid <= invoice.total_amount
+        assert invoice.status == invoice_status_for(
+            total=invoice.total_amount, paid=paid
+        )
+        assert all(invoice.date <= p.date <= today for p in payments)
+        assert invoice.due_date > invoice.date
+        statuses.add(invoice.status)
+    assert InvoiceStatus.PAID in statuses
+    assert len(statuses) >= 2
+
+
+def test_action_plans_follow_the_sales_model_with_a_task_per_step(demo):
+    from crm.sales.models import DealPlanStep, PlanStepStatus, SalesModel
+
+    model = SalesModel.objects.get(name="Комплексная поставка ИТ-решения")
+    assert 5 <= model.steps.count() <= 7
+    steps = DealPlanStep.objects.select_related("task", "deal", "model_step")
+    assert steps.exists()
+    task_status = {
+        PlanStepStatus.PLANNED: TaskStatus.OPEN,
+        PlanStepStatus.DONE: TaskStatus.DONE,
+        PlanStepStatus.SKIPPED: TaskStatus.CANCELLED,
+    }
+    for step in steps:
+        assert step.title == step.model_step.title
+        assert step.task.status == task_status[step.status]
+        assert step.task.assignee_id == step.responsible_id
+        assert timezone.localdate(step.task.due_at) == step.due_date
+        assert step.task.title.startswith(step.title)
+        assert (step.completed_at is not None) == (step.status == PlanStepStatus.DONE)
+        assert step.deal.status != "lost"
+
+
+def test_every_sales_user_has_deals_closing_this_month_and_a_step_due_today(demo):
+    from crm.sales.models import Deal, DealPlanStep, DealStatus, PlanStepStatus
+
+    today = timezone.localdate()
+    for user in User.objects.filter(role=Role.SALES):
+        closing = Deal.objects.filter(
+            owner=user,
+            status=DealStatus.OPEN,
+            expected_close_date__gte=today,
+            expected_close_date__year=today.year,
+            expected_close_date__month=today.month,
+        )
+        assert closing.count() >= 2, user.username
+        due = DealPlanStep.objects.filter(
+            responsible=user, due_date=today, status=PlanStepStatus.PLANNED
+        )
+        assert due.exists(), user.username
+        assert Task.objects.filter(
+            plan_step__in=due, assignee=user, status=TaskStatus.OPEN
+        ).exists()
+
+
+def test_leads_are_new_in_work_rejected_and_converted_into_deals(demo):
+    from crm.sales.models import Lead, LeadStatus
+
+    leads = Lead.objects.all()
+    assert set(leads.values_list("status", flat=True)) == set(LeadStatus.values)
+    for lead in leads.filter(status=LeadStatus.CONVERTED):
+        deal = lead.deals.get()
+        assert lead.company_id == deal.company_id
+        assert lead.converted_at == deal.created_at
+        assert lead.created_at < lead.converted_at
+    assert not leads.filter(status=LeadStatus.REJECTED, rejection_reason="").exists()
+    assert all(lead.search_text for lead in leads)
+    lead = leads.exclude(last_name="").first()
+    assert lead in matching(Lead.objects.all(), lead.last_name)
+
+
+def test_cross_sell_suggestions_are_learnt_from_the_orders(demo):
+    from crm.sales.models import ProductAffinity
+
+    assert ProductAffinity.objects.filter(clients_both__gt=0).exists()
+
+
+def test_same_seed_same_deals_and_a_rerun_numbers_on(db):
+    from crm.sales.models import Deal, Invoice
+
+    generate(contacts=80, seed=3)
+    first = list(
+        Deal.objects.order_by("pk").values_list("title", "amount", "status", "stage")
+    )
+    invoices = Invoice.objects.count()
+    generate(contacts=80, seed=3)
+    deals = list(
+        Deal.objects.order_by("pk").values_list("title", "amount", "status", "stage")
+    )
+    assert deals[: len(first)] == first
+    assert deals[len(first) :] == first
+    assert Invoice.objects.count() == 2 * invoices
+    for year in set(Invoice.objects.values_list("year", flat=True)):
+        numbers = sorted(
+            Invoice.objects.filter(year=year).values_list("number", flat=True)
+        )
+        assert numbers == list(range(1, len(numbers) + 1))

@@ -25,6 +25,8 @@ from crm.core.visibility import Role
 from crm.customers.models import Company, Contact, ContactPoint, Employment
 from crm.demo import bulk, records, rows, vocabulary
 from crm.demo.clock import clock_for
+from crm.demo.sales import LOADED as SALES_LOADED
+from crm.demo.sales import generate_sales
 from crm.demo.staff import MOSCOW_TEAM, SPB_TEAM, ensure_references, ensure_staff
 
 BATCH_CONTACTS = 5_000
@@ -55,8 +57,11 @@ def generate(
     more records beside the existing ones (new ids, new external ids) and reuses the
     demo users, teams, reference lists and tags. New demo users get `password`.
 
+    Sales come with them (see `crm.demo.sales`): a deal per eight contacts over the
+    last year with their documents, and a lead per twenty.
+
     Returns the counts written and the speed: contacts, companies, activities, tasks,
-    rows, seconds, rows_per_second.
+    deals, leads, documents, rows, seconds, rows_per_second.
     """
     say = progress or _quiet
     if contacts < 1:
@@ -140,6 +145,11 @@ def generate(
     totals["activities"] += len(agenda.activities)
     totals["rows"] += len(agenda.tasks) + len(agenda.activities)
     bulk.reset_sequences([Company, Contact])
+    sold = generate_sales(plan=plan, staff=staff, say=say)
+    totals["tasks"] += sold["tasks"]
+    totals["rows"] += sold["rows"]
+    for name in ("deals", "leads", "documents"):
+        totals[name] = sold[name]
     say("Noting each client's last activity…")
     clients_last_activity_rebuild()
     _analyze()
@@ -328,7 +338,7 @@ def _analyze() -> None:
     tables = [
         m._meta.db_table
         for m in (Company, Contact, Employment, ContactPoint, Activity, Task, User)
-    ]
+    ] + [m._meta.db_table for m in SALES_LOADED if m is not Task]
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA analysis_limit = 0")

@@ -66,7 +66,9 @@ def phone(code: str, serial: int) -> str:
 
 
 # The Bank of Russia's weights for the check of an account against its bank's BIK.
-_ACCOUNT_WEIGHTS = (7, 1, 3) * 8
+_ACCOUNT_WEIGHTS = ((7, 1, 3) * 8)[
+    :23
+]  # three digits of the BIK, twenty of the account
 
 
 def bank_account(bik: str, body: str) -> str:

@@ -87,6 +87,7 @@ def first_run(*, echo: Callable[[str], None]) -> None:
     echo(f"  The password is kept in {path} (readable by you only).")
     echo(
         f"  Demo data: {stats['contacts']} contacts, {stats['companies']} companies, "
-        f"{stats['activities']} timeline events, {stats['tasks']} tasks."
+        f"{stats['activities']} timeline events, {stats['tasks']} tasks, "
+        f"{stats['deals']} deals, {stats['leads']} leads."
     )
     echo("=" * 72)

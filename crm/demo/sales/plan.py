@@ -121,6 +121,10 @@ def outline(
                 _agenda_sketch(rng, clients, index, user, number, setup, clock)
             )
     converted = sum(1 for s in result.sketches if s.from_lead)
+    if not converted and result.sketches:
+        # Even a small load shows a lead converted into its deal.
+        result.sketches[0].from_lead = True
+        converted = 1
     result.lead_count = max(contacts // CONTACTS_PER_LEAD, converted)
     return result
 
@@ -144,25 +148,30 @@ def _times(rng, clock: Clock, start: int, end: int, count: int):
     the start day, early, so that later moves the same day come after it."""
     end = max(end, start)
     days = sorted(start + rng.randrange(end - start + 1) for _ in range(count - 1))
-    moments = [(start, rng.randrange(60))]
-    moments += sorted((day, 60 + rng.randrange(540)) for day in days)
-    return [(_workday(clock, day), minute) for day, minute in moments]
+    first = (_workday(clock, start), rng.randrange(1, 60))
+    return [
+        first,
+        *sorted((_workday(clock, day), 60 + rng.randrange(540)) for day in days),
+    ]
 
 
 def _workday(clock: Clock, day: int) -> int:
     """The day itself, or the Friday before when it falls on a weekend."""
-    weekday = clock.days[day].weekday()
-    return day - (weekday - 4) if weekday > 4 and day - (weekday - 4) >= 0 else day
+    back = clock.days[day].weekday() - 4
+    return day - back if back > 0 and day >= back else day
 
 
 def _sketch(rng, clients, index, setup: Setup, clock: Clock) -> Sketch:
     client = clients[index]
     today = clock.today_index
     pipeline = 1 if rng.random() < TENDER_SHARE else 0
-    stages = len(setup.pipelines[pipeline].open_stages)
+    stages = setup.pipelines[pipeline].open_count
     first = min(client.created_day + 1, today - 1)
     start = first + rng.randrange(today - first)
     status = _outcome(rng, today - start)
+    if status == WON and client.relation == Relation.PROSPECT.value:
+        # A prospect has bought nothing yet: still talking, or lost to someone else.
+        status = OPEN if today - start <= 120 else LOST
     if status == WON:
         path = [*_stages(rng, stages - 1), stages]
         end = start + 10 + rng.randrange(80)
@@ -219,7 +228,7 @@ def _agenda_sketch(rng, clients, index, user, number, setup, clock) -> Sketch:
     offset = steps[due_today].offset if due_today is not None else 0
     plan_start = today - max(offset, 1)
     start = max(plan_start - 2 - rng.randrange(5), 0)
-    stages = len(setup.pipelines[0].open_stages)
+    stages = setup.pipelines[0].open_count
     path = _stages(rng, max(stages - 1 - number, 0))
     times = _times(rng, clock, start, today - 1, len(path))
     month_end = _month_end(clock.today)
@@ -233,6 +242,8 @@ def _agenda_sketch(rng, clients, index, user, number, setup, clock) -> Sketch:
         status=OPEN,
         expected_day=today + rng.randrange(days_left + 1),
         plan_start=plan_start,
+        # The first stands at the last open stage, its invoice sent.
+        invoiced_open=number == 0,
         due_today=due_today,
     )
 
@@ -250,7 +261,7 @@ def document_days(sketch: Sketch, setup: Setup) -> dict[str, int]:
     proposal stage (the third, in the default pipeline), an order and an invoice when
     it was won, or an invoice alone when it reached the last open stage and was
     invoiced before closing."""
-    stages = len(setup.pipelines[sketch.pipeline].open_stages)
+    stages = setup.pipelines[sketch.pipeline].open_count
     days: dict[str, int] = {}
     if sketch.pipeline == 0:
         proposal_stage = min(2, stages - 1)

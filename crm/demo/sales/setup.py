@@ -61,10 +61,15 @@ class ProductInfo:
 
 @dataclass
 class PipelineInfo:
+    """A pipeline's stages as (id, probability): the open ones in order, then the
+    won one, then the lost one."""
+
     id: int
-    open_stages: list[tuple[int, int]]  # (id, probability), in order
-    won: int
-    lost: int
+    stages: list[tuple[int, int]]
+
+    @property
+    def open_count(self) -> int:
+        return len(self.stages) - 2
 
 
 @dataclass
@@ -86,7 +91,7 @@ class Setup:
     dealer: int
     dealer_includes_vat: bool
     products: list[ProductInfo]
-    by_group: dict[str, list[int]]  # group code → indexes into products
+    by_group: dict[str, list[int]]  # group code → products that lead a deal
     by_sku: dict[str, int]
     pipelines: list[PipelineInfo]  # the default one, then the tenders
     models: list[list[ModelStepInfo]]  # steps of each pipeline's model
@@ -108,7 +113,8 @@ def ensure_sales(*, actor: User) -> Setup:
     ]
     by_group: dict[str, list[int]] = {}
     for index, product in enumerate(products):
-        by_group.setdefault(product.group, []).append(index)
+        if product.sku not in words.NOT_MAIN:
+            by_group.setdefault(product.group, []).append(index)
     return Setup(
         own_company=own.pk,
         supplier=supplier_requisites(own),
@@ -135,8 +141,8 @@ def _own_company(actor: User) -> OwnCompany:
     if found is not None:
         return found
     data = words.OWN_COMPANY
-    office, serial = str(data["tax_office"]), int(data["serial"])
-    bik = str(data["bik"])
+    office, serial = data["tax_office"], int(data["serial"])
+    bik = data["bik"]
     return own_company_create(
         actor=actor,
         name=data["name"],
@@ -149,7 +155,7 @@ def _own_company(actor: User) -> OwnCompany:
         email=data["email"],
         bank_name=data["bank_name"],
         bik=bik,
-        bank_account=identifiers.bank_account(bik, str(data["account_body"])),
+        bank_account=identifiers.bank_account(bik, data["account_body"]),
         correspondent_account=data["correspondent_account"],
         director=data["director"],
         accountant=data["accountant"],
@@ -233,7 +239,8 @@ def _catalogue(actor, units, retail, dealer, export) -> list[ProductInfo]:
         sku, group, kind, name, unit, vat, price, cost_share, low, high = row
         rate = vat_rates[vat]
         retail_price = Decimal(price)
-        net = retail_price / (1 + (rate.rate or 0) / 100) if rate else retail_price
+        percent = Decimal(rate.rate or 0) if rate else Decimal(0)
+        net = retail_price * 100 / (100 + percent)
         product = existing.get(f"demo-product-{sku}")
         if product is None:
             prices = {
@@ -264,8 +271,8 @@ def _catalogue(actor, units, retail, dealer, export) -> list[ProductInfo]:
                 sku=sku,
                 group=group,
                 name=product.name,
-                unit=product.unit.short_name if product.unit_id else "",
-                vat_rate=product.vat_rate.rate if product.vat_rate_id else None,
+                unit=product.unit.short_name if product.unit else "",
+                vat_rate=product.vat_rate.rate if product.vat_rate else None,
                 cost_price=product.cost_price,
                 retail=listed.get(retail.pk, retail_price),
                 dealer=listed.get(
@@ -283,7 +290,7 @@ def _groups(actor: User) -> dict[str, int]:
         external_id = f"demo-group-{code}"
         group = ProductGroup.objects.filter(external_id=external_id).first()
         if group is None:
-            fields = {"name": name, "external_id": external_id}
+            fields: dict[str, object] = {"name": name, "external_id": external_id}
             if parent is not None:
                 fields["parent_id"] = found[parent]
             group = product_group_create(actor=actor, **fields)
@@ -293,10 +300,13 @@ def _groups(actor: User) -> dict[str, int]:
 
 def _pipeline_info(pipeline: Pipeline) -> PipelineInfo:
     stages = list(pipeline.stages.order_by("position", "pk"))
-    opened = [(s.pk, s.probability) for s in stages if s.kind == StageKind.OPEN]
-    won = next(s.pk for s in stages if s.kind == StageKind.WON)
-    lost = next(s.pk for s in stages if s.kind == StageKind.LOST)
-    return PipelineInfo(id=pipeline.pk, open_stages=opened, won=won, lost=lost)
+    opened = [s for s in stages if s.kind == StageKind.OPEN]
+    won = next(s for s in stages if s.kind == StageKind.WON)
+    lost = next(s for s in stages if s.kind == StageKind.LOST)
+    return PipelineInfo(
+        id=pipeline.pk,
+        stages=[(s.pk, s.probability) for s in (*opened, won, lost)],
+    )
 
 
 def _default_pipeline() -> PipelineInfo:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 # Our legal entity as documents print it. The INN, OGRN and accounts are computed
 # (see `sales.setup`), so their check digits are right.
-OWN_COMPANY = {
+OWN_COMPANY: dict[str, str] = {
     "name": "ООО «Демо CRM»",
     "full_name": "Общество с ограниченной ответственностью «Демо CRM»",
     "tax_office": "7703",
-    "serial": 31_415,
-    "registered": 2016,
+    "serial": "31415",
+    "registered": "2016",
     "address": "123112, г. Москва, Пресненская наб., д. 12, эт. 45, офис 305",
     "phone": "+74951234567",
     "email": "info@demo-crm.example",
@@ -140,6 +140,11 @@ COMPANIONS: dict[str, tuple[str, ...]] = {
     "EDU": ("EDU-01", "EDU-04"),
     "SUP": ("SUP-04", "IMP-07"),
 }  # fmt: skip
+# Products that go with others but hardly make a deal of their own.
+NOT_MAIN = frozenset(
+    {"PC-08", "PC-09", "SRV-04", "NET-06", "PER-06", "PER-07", "1C-08", "SEC-05",
+     "SUP-03", "SUP-04"}
+)  # fmt: skip
 # Titles of deals by the group of their main line.
 DEAL_TITLES: dict[str, tuple[str, ...]] = {
     "PC": ("Обновление парка ноутбуков", "Поставка компьютерной техники", "Оснащение нового офиса", "Рабочие места для нового отдела"),
