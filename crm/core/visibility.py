@@ -19,7 +19,8 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
+from django.db.models.lookups import In
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.errors import Forbidden
@@ -135,28 +136,45 @@ def team_member_ids(actor) -> list[int]:
     return ids
 
 
-def _owner_q(model, user_ids: list[int], prefix: str = "") -> Q:
+class _NotIndexed(Func):
+    """`+column`: the same value, but the planner may not drive the query from an
+    index on the column (SQLite's documented hint; harmless elsewhere)."""
+
+    template = "+%(expressions)s"
+    output_field = models.BigIntegerField()
+
+
+def _owner_q(model, user_ids: list[int], prefix: str = "", indexed: bool = True) -> Q:
     fields = getattr(model, "owner_fields", ())
     if not fields:
         return Q(pk__in=[])
+    if not indexed:
+        return reduce(
+            or_, (Q(In(_NotIndexed(F(f"{prefix}{f}_id")), user_ids)) for f in fields)
+        )
     lookup = "in" if len(user_ids) > 1 else "exact"
     value = user_ids if len(user_ids) > 1 else user_ids[0]
     return reduce(or_, (Q(**{f"{prefix}{f}_id__{lookup}": value}) for f in fields))
 
 
-def scope_q(actor, model, action: str = "view", prefix: str = "") -> Q | None:
+def scope_q(
+    actor, model, action: str = "view", prefix: str = "", indexed: bool = True
+) -> Q | None:
     """A filter selecting the records of `model` the actor may see or change.
 
     None means every record; an empty `Q(pk__in=[])` means none. `prefix` applies the
-    rule through a relation (`"company__"`).
+    rule through a relation (`"company__"`). `indexed=False` keeps the database from
+    starting at the owner's index — for a few rows already chosen by another filter
+    (the places of work of one page of contacts), where a manager's 36,000 companies
+    would otherwise be walked one by one.
     """
     scope = scope_of(actor, model.object_type, action)
     if scope == Scope.ALL:
         return None
     if scope == Scope.TEAM:
-        return _owner_q(model, team_member_ids(actor), prefix)
+        return _owner_q(model, team_member_ids(actor), prefix, indexed)
     if scope == Scope.OWN:
-        return _owner_q(model, [actor.pk], prefix)
+        return _owner_q(model, [actor.pk], prefix, indexed)
     return Q(**{f"{prefix}pk__in": []})
 
 

@@ -213,7 +213,9 @@ def company_search(*, actor, query: str, limit: int = 8) -> list[Company]:
 
 
 def _visible_employments(actor) -> QuerySet[Employment]:
-    company_scope = visibility.scope_q(actor, Company, prefix="company__") or Q()
+    company_scope = (
+        visibility.scope_q(actor, Company, prefix="company__", indexed=False) or Q()
+    )
     return (
         Employment.objects.filter(company_scope, company__deleted_at__isnull=True)
         .select_related("company", "position")
