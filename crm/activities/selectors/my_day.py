@@ -40,6 +40,20 @@ class MyDay:
 RECENT = 10
 
 
+def _open_tasks(tasks, limit: int, **due) -> list[Task]:
+    """Open tasks due in a range, earliest first, at most `limit`.
+
+    One query per open status: each walks the (assignee, status, due_at) index in
+    order and stops at the limit. With `status IN (…)` the database sorts every match
+    first — thousands of tasks for a busy manager (50 ms at a million contacts).
+    """
+    found: list[Task] = []
+    for status in OPEN_STATUSES:
+        found += tasks.filter(status=status, **due).order_by("due_at", "pk")[:limit]
+    found.sort(key=lambda task: (task.due_at, task.pk))
+    return found[:limit]
+
+
 def _recent_activity(actor) -> list[Activity]:
     """The newest activities by the actor or on the clients they curate.
 
@@ -79,7 +93,7 @@ def _recent_activity(actor) -> list[Activity]:
 
 def my_day(*, actor, day: dt.date | None = None, limit: int = 50) -> MyDay:
     """The actor's overdue and today's tasks, today's meetings, the next seven days
-    and recent activity on their clients, in ten queries whatever the data size.
+    and recent activity on their clients, in thirteen queries whatever the data size.
 
     Days are calendar days in the current time zone (the user's, set by the
     middleware); overdue means due before the day began.
@@ -87,16 +101,12 @@ def my_day(*, actor, day: dt.date | None = None, limit: int = 50) -> MyDay:
     day = day or timezone.localdate()
     start, end = day_bounds(day)
     week_end = start + dt.timedelta(days=8)
-    tasks = Task.objects.filter(
-        assignee=actor, status__in=OPEN_STATUSES
-    ).select_related("company", "contact")
+    tasks = Task.objects.filter(assignee=actor).select_related("company", "contact")
     meetings = Activity.objects.filter(
         created_by=actor, kind=ActivityKind.MEETING
     ).select_related("company", "contact")
-    overdue = list(tasks.filter(due_at__lt=start).order_by("due_at", "pk")[:limit])
-    today = list(
-        tasks.filter(due_at__gte=start, due_at__lt=end).order_by("due_at", "pk")[:limit]
-    )
+    overdue = _open_tasks(tasks, limit, due_at__lt=start)
+    today = _open_tasks(tasks, limit, due_at__gte=start, due_at__lt=end)
     todays_meetings = list(
         meetings.filter(occurred_at__gte=start, occurred_at__lt=end).order_by(
             "occurred_at", "pk"
@@ -104,9 +114,7 @@ def my_day(*, actor, day: dt.date | None = None, limit: int = 50) -> MyDay:
     )
     upcoming: list[tuple[dt.datetime, str, Any]] = [
         (task.due_at, "task", task)
-        for task in tasks.filter(due_at__gte=end, due_at__lt=week_end).order_by(
-            "due_at", "pk"
-        )[:limit]
+        for task in _open_tasks(tasks, limit, due_at__gte=end, due_at__lt=week_end)
     ]
     upcoming += [
         (meeting.occurred_at, "meeting", meeting)

@@ -323,7 +323,7 @@ def test_my_day_shows_overdue_today_meetings_upcoming_and_recent(
         occurred_at=timezone.now() - dt.timedelta(minutes=5),
     )
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(13):
         result = selectors.my_day(actor=manager, day=day)
 
     assert result.overdue == [overdue]

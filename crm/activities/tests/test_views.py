@@ -67,7 +67,7 @@ def test_my_day_lists_overdue_and_todays_tasks_and_meetings(
         occurred_at=start + dt.timedelta(hours=10),
     )
 
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(18):
         response = signed_in.get("/my-day/")
 
     page = response.content.decode()
@@ -142,7 +142,7 @@ def test_the_task_list_opens_on_my_open_tasks(
         company=CompanyFactory(curator=other_manager),
     )
 
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(18):
         response = signed_in.get("/tasks/")
 
     page = response.content.decode()
