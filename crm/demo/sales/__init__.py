@@ -29,8 +29,9 @@ from crm.demo import bulk
 from crm.demo.clock import clock_for
 from crm.demo.rows import Plan
 from crm.demo.sales import columns
-from crm.demo.sales.build import Company as ClientCompany
-from crm.demo.sales.build import DealMaker, Ids, SalesRows, Staff
+from crm.demo.sales.batch import Company as ClientCompany
+from crm.demo.sales.batch import Ids, SalesRows
+from crm.demo.sales.build import DealMaker, Staff
 from crm.demo.sales.leads import LeadMaker
 from crm.demo.sales.plan import clients_of, number_documents, outline
 from crm.demo.sales.setup import ensure_sales

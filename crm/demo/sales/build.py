@@ -3,20 +3,16 @@
 Each deal gets the rows its services would have written: the deal with its amount
 and status, lines whose amounts come from `line_amounts` (the services' own
 rounding), the stage history, participants, the action plan with its tasks, and —
-as its story goes — a proposal, an order, an invoice with payments and a recorded
-sale, their lines copied from the deal and the parties' requisites frozen in them.
-A converted lead comes with the deal it became.
+as its story goes — its documents (`sales.documents`). A converted lead comes with
+the deal it became (`sales.leads`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from decimal import Decimal
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from crm.activities.models import Task, TaskPriority, TaskStatus
@@ -24,21 +20,18 @@ from crm.customers.models import Relation
 from crm.demo.clock import Clock
 from crm.demo.rows import SearchSource
 from crm.demo.sales import columns, words
+from crm.demo.sales.batch import Company, Ids, SalesRows, line_values
+from crm.demo.sales.documents import DocumentMaker
 from crm.demo.sales.leads import LeadMaker
-from crm.demo.sales.plan import LOST, OPEN, WON, Client, Outline, Sketch, document_days
+from crm.demo.sales.plan import LOST, WON, Client, Outline, Sketch
 from crm.demo.sales.setup import ProductInfo, Setup
 from crm.demo.sampling import FastRandom, cumulative, pick
 from crm.sales.models import (
     Deal,
-    Invoice,
-    OrderStatus,
     ParticipantSide,
     PlanStepStatus,
-    ProposalStatus,
 )
 from crm.sales.services.deals import LineAmounts, line_amounts
-from crm.sales.services.documents.issue import INVOICE_DUE_DAYS, PROPOSAL_VALID_DAYS
-from crm.sales.services.documents.payments import invoice_status_for
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -55,57 +48,6 @@ _TASK_STATUS = {
     PlanStepStatus.DONE.value: TaskStatus.DONE.value,
     PlanStepStatus.SKIPPED.value: TaskStatus.CANCELLED.value,
 }
-_PARTIES = Invoice._meta.get_field("parties")
-
-
-@dataclass
-class Ids:
-    """The next id of each kind of row: first ones reserved, then counted up."""
-
-    deal: int
-    proposal: int
-    order: int
-    invoice: int
-    task: int
-    lead: int
-
-
-@dataclass
-class SalesRows:
-    deals: list[tuple] = field(default_factory=list)
-    lines: list[tuple] = field(default_factory=list)
-    changes: list[tuple] = field(default_factory=list)
-    participants: list[tuple] = field(default_factory=list)
-    tasks: list[tuple] = field(default_factory=list)
-    steps: list[tuple] = field(default_factory=list)
-    proposals: list[tuple] = field(default_factory=list)
-    orders: list[tuple] = field(default_factory=list)
-    invoices: list[tuple] = field(default_factory=list)
-    document_lines: list[tuple] = field(default_factory=list)
-    payments: list[tuple] = field(default_factory=list)
-    sales: list[tuple] = field(default_factory=list)
-    leads: list[tuple] = field(default_factory=list)
-
-    @property
-    def rows(self) -> int:
-        return sum(len(rows) for rows in vars(self).values())
-
-
-@dataclass
-class Company:
-    """What a deal's documents keep of its client, and its people."""
-
-    name: str
-    full_name: str
-    inn: str
-    kpp: str
-    address: str
-    phone: str
-    email: str
-    region: str
-    industry: int | None
-    # (contact id, last, first, middle, e-mail, phone, role in deals), main first
-    people: list[tuple] = field(default_factory=list)
 
 
 class Staff:
@@ -129,9 +71,6 @@ class Staff:
             other = [pk for pk, r, _t in self.users if r == role]
             self.found[key] = (same or other or [owner])[0]
         return self.found[key]
-
-    def first(self, role: str) -> int | None:
-        return next((pk for pk, r, _t in self.users if r == role), None)
 
 
 class DealMaker:
@@ -162,6 +101,9 @@ class DealMaker:
         self.first_deal = ids.deal
         self.today = clock.today_index
         self.amounts: dict[tuple, LineAmounts] = {}
+        self.documents = DocumentMaker(
+            setup=setup, clock=clock, outline=outline, ids=ids
+        )
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -269,7 +211,11 @@ class DealMaker:
             lines, start=1
         ):
             out.lines.append(
-                (deal_id, position, *_line(product, quantity, price, discount, amounts))
+                (
+                    deal_id,
+                    position,
+                    *line_values(product, quantity, price, discount, amounts),
+                )
             )
         previous = None
         for stage, moment in zip(sketch.path, sketch.times, strict=True):
@@ -279,7 +225,7 @@ class DealMaker:
         self._participants(rng, out, deal_id, company, owner)
         if sketch.plan_start is not None:
             self._plan(rng, out, deal_id, title, sketch, client.id, person)
-        self._documents(
+        self.documents.issue(
             rng, out, index, sketch, deal_id, client.id, company, person, lines
         )
 
@@ -423,210 +369,3 @@ class DealMaker:
                     created,
                 )
             )
-
-    # --- documents --------------------------------------------------------------------
-
-    def _documents(
-        self, rng, out, index, sketch, deal_id, company_id, company, person, lines
-    ):
-        days = document_days(sketch, self.setup)
-        if not days:
-            return
-        numbers = self.outline.numbers
-        owner = sketch.owner
-        contact_id = person[0] if person else None
-        parties = _PARTIES.get_db_prep_save(
-            {"supplier": self.setup.supplier, "buyer": _buyer(company, person)},
-            connection,
-        )
-        copies = [
-            _line(product, quantity, price, discount, amounts)
-            for product, quantity, price, discount, amounts in lines
-        ]
-        net = sum((line[7] for line in copies), ZERO)
-        vat = sum((line[8] for line in copies), ZERO)
-        total = sum((line[9] for line in copies), ZERO)
-
-        def head(kind: str, document_id: int, day: int) -> tuple:
-            year, number = numbers[kind][index]
-            return (
-                document_id,
-                number,
-                year,
-                self.day(day),
-                deal_id,
-                company_id,
-                contact_id,
-                self.setup.own_company,
-                "RUB",
-                net,
-                vat,
-                total,
-                "",
-                parties,
-                owner,
-                self.at(day, 90 + rng.randrange(420)),
-            )
-
-        if "proposal" in days:
-            day = days["proposal"]
-            proposal_id = self.ids.proposal
-            self.ids.proposal += 1
-            status = {
-                WON: ProposalStatus.ACCEPTED,
-                LOST: ProposalStatus.DECLINED,
-                OPEN: ProposalStatus.SENT,
-            }[sketch.status].value
-            out.proposals.append(
-                (
-                    *head("proposal", proposal_id, day),
-                    self.at(day, 520),
-                    self.day(day + PROPOSAL_VALID_DAYS),
-                    status,
-                )
-            )
-            out.document_lines.extend(
-                (proposal_id, None, None, n, *c) for n, c in enumerate(copies, 1)
-            )
-        order_id = None
-        if "order" in days:
-            day = days["order"]
-            order_id = self.ids.order
-            self.ids.order += 1
-            age = self.today - day
-            if age < 5:
-                status, moved = OrderStatus.CONFIRMED, day
-            elif age < 15:
-                status, moved = OrderStatus.SHIPPED, day + 3
-            else:
-                status, moved = OrderStatus.DONE, day + 10
-            out.orders.append(
-                (
-                    *head("order", order_id, day),
-                    None,
-                    status.value,
-                    self.at(min(moved, self.today - 1), 300),
-                )
-            )
-            out.document_lines.extend(
-                (None, order_id, None, n, *c) for n, c in enumerate(copies, 1)
-            )
-            sold = min(day + rng.randrange(10), self.today - 1)
-            cost = sum(
-                (Decimal(q) * p.cost_price for p, q, *_rest in lines), ZERO
-            ).quantize(CENT, rounding=ROUND_HALF_UP)
-            out.sales.append(
-                (
-                    deal_id,
-                    order_id,
-                    company_id,
-                    owner,
-                    self.day(sold),
-                    "RUB",
-                    net,
-                    cost,
-                    net - cost,
-                    owner,
-                    self.at(sold, 480),
-                )
-            )
-        if "invoice" in days:
-            day = days["invoice"]
-            invoice_id = self.ids.invoice
-            self.ids.invoice += 1
-            paid = self._payments(rng, out, invoice_id, day, total, owner, order_id)
-            out.invoices.append(
-                (
-                    *head("invoice", invoice_id, day),
-                    self.at(day, 530),
-                    order_id,
-                    self.day(day + INVOICE_DUE_DAYS),
-                    invoice_status_for(total=total, paid=paid),
-                    paid,
-                )
-            )
-            out.document_lines.extend(
-                (None, None, invoice_id, n, *c) for n, c in enumerate(copies, 1)
-            )
-
-    def _payments(self, rng, out, invoice_id, day, total, owner, order_id) -> Decimal:
-        """Most won deals' invoices are paid, some in part, a few not yet — overdue
-        once their term has passed; an invoice sent before the deal closed has a
-        prepayment now and then."""
-        yesterday = self.today - 1
-        roll = rng.random()
-        if order_id is None:
-            shares = [Decimal("0.5")] if roll < 0.25 else []
-        elif day + INVOICE_DUE_DAYS < self.today:
-            shares = (
-                [Decimal(1)]
-                if roll < 0.88
-                else [rng.choice((Decimal("0.3"), Decimal("0.5")))]
-                if roll < 0.95
-                else []
-            )
-        else:
-            shares = (
-                [Decimal(1)] if roll < 0.45 else [Decimal("0.5")] if roll < 0.6 else []
-            )
-        if shares == [Decimal(1)] and rng.random() < 0.2:
-            shares = [Decimal("0.5"), Decimal("0.5")]
-        paid = ZERO
-        pay_day = day
-        for number, share in enumerate(shares):
-            last = number == len(shares) - 1 and sum(shares) == 1
-            amount = total - paid if last else (total * share).quantize(CENT)
-            if amount <= 0:
-                continue
-            pay_day = min(pay_day + 1 + rng.randrange(10), yesterday)
-            pay_day = max(pay_day, day)
-            out.payments.append(
-                (
-                    invoice_id,
-                    self.day(pay_day),
-                    amount,
-                    f"п/п № {100 + rng.randrange(9900)}",
-                    rng.choice(words.PAYMENT_COMMENTS),
-                    owner,
-                    self.at(pay_day, 120 + rng.randrange(400)),
-                )
-            )
-            paid += amount
-        return paid
-
-
-def _line(product: ProductInfo, quantity, price, discount, amounts) -> tuple:
-    """A line's values from the product on: the same for a deal and its documents."""
-    return (
-        product.id,
-        product.name,
-        product.unit,
-        Decimal(quantity),
-        price,
-        Decimal(discount),
-        product.vat_rate,
-        amounts.net,
-        amounts.vat,
-        amounts.total,
-        product.cost_price,
-    )
-
-
-def _buyer(company: Company, person) -> dict[str, Any]:
-    """The client's requisites as `buyer_requisites` keeps them."""
-    return {
-        "name": company.full_name or company.name,
-        "short_name": company.name,
-        "inn": company.inn,
-        "kpp": company.kpp,
-        "address": company.address,
-        "phone": company.phone,
-        "email": company.email,
-        "contact": _full_name(person),
-    }
-
-
-def _full_name(person) -> str:
-    if person is None:
-        return ""
-    return " ".join(p for p in person[1:4] if p)
