@@ -27,8 +27,8 @@ install: $(STAMP) ## create .venv with the project and its pinned dependencies
 
 run: install ## migrate, create demo data on the first run, serve pages, API and a worker
 	$(BIN)/crm migrate
-	$(BIN)/crm first-run
-	$(BIN)/crm serve --host $(HOST) --port $(PORT)
+	CRM_BASE_URL=$${CRM_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/crm first-run
+	CRM_BASE_URL=$${CRM_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/crm serve --host $(HOST) --port $(PORT)
 
 test: install ## run the whole test suite (browser tests included)
 	$(BIN)/pytest -n 2 --dist loadgroup $(ARGS)
