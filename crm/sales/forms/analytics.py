@@ -26,13 +26,22 @@ class AnalyticsFilterForm(StyledForm):
     date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
     date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
     pipeline = forms.ModelChoiceField(
-        label=_("Pipeline"), queryset=Pipeline.objects.none(), required=False
+        label=_("Pipeline"),
+        queryset=Pipeline.objects.none(),
+        required=False,
+        empty_label=_("all"),
     )
     team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.none(), required=False
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("all"),
     )
     manager = forms.ModelChoiceField(
-        label=_("Manager"), queryset=get_user_model().objects.none(), required=False
+        label=_("Manager"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("all"),
     )
     currency = forms.ChoiceField(
         label=_("Currency"), required=False, choices=Currency.choices

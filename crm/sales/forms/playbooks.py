@@ -140,16 +140,28 @@ class PlanOverviewFilterForm(StyledForm):
         max_value=MAX_AT_RISK_DAYS,
     )
     pipeline = forms.ModelChoiceField(
-        label=_("Pipeline"), queryset=Pipeline.objects.none(), required=False
+        label=_("Pipeline"),
+        queryset=Pipeline.objects.none(),
+        required=False,
+        empty_label=_("all"),
     )
     team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.none(), required=False
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("all"),
     )
     manager = forms.ModelChoiceField(
-        label=_("Deal owner"), queryset=USERS.none(), required=False
+        label=_("Deal owner"),
+        queryset=USERS.none(),
+        required=False,
+        empty_label=_("all"),
     )
     responsible = forms.ModelChoiceField(
-        label=_("Responsible"), queryset=USERS.none(), required=False
+        label=_("Responsible"),
+        queryset=USERS.none(),
+        required=False,
+        empty_label=_("all"),
     )
 
     def __init__(self, *args, managers, **kwargs):
