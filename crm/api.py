@@ -91,13 +91,21 @@ def _mount_routers() -> None:
     from crm.activities.api import router as activities_router
     from crm.core.api import router as core_router
     from crm.customers.api import router as customers_router
+    from crm.duplicates.api import router as duplicates_router
+    from crm.exchange.api import router as exchange_router
+    from crm.imports.api import router as imports_router
     from crm.sales.api import router as sales_router
+    from crm.webhooks.api import router as webhooks_router
 
     api.add_router("", core_router)
     api.add_router("", accounts_router)
     api.add_router("", customers_router)
     api.add_router("", activities_router)
     api.add_router("", sales_router)
+    api.add_router("", imports_router)
+    api.add_router("", duplicates_router)
+    api.add_router("", webhooks_router)
+    api.add_router("", exchange_router)
 
 
 _mount_routers()

@@ -235,6 +235,72 @@ def token_create(username: str, name: str) -> None:
     click.echo(key)
 
 
+@main.command("import")
+@click.argument(
+    "entity",
+    type=click.Choice(
+        ["companies", "contacts", "leads", "products", "deals", "orders"]
+    ),
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="JSON file: {column header: field}. Without it, headers that are field "
+    "names (or their usual Russian or English titles) are mapped by themselves.",
+)
+@click.option("--dry-run", is_flag=True, help="Check every row, save nothing.")
+@click.option(
+    "--as",
+    "username",
+    default=None,
+    help="User the records are created by (default: the first administrator).",
+)
+def import_(
+    entity: str,
+    file: str,
+    mapping_file: str | None,
+    dry_run: bool,
+    username: str | None,
+) -> None:
+    """Import companies, contacts, leads, products, deals or orders from CSV or XLSX."""
+    _setup()
+    from crm.imports.commands import import_command
+
+    raise SystemExit(
+        import_command(
+            entity=entity,
+            path=file,
+            mapping_path=mapping_file,
+            dry_run=dry_run,
+            username=username,
+            echo=click.echo,
+        )
+    )
+
+
+@main.command()
+@click.option(
+    "--entity",
+    required=True,
+    type=click.Choice(["contacts", "companies"]),
+    help="Which records to compare.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object per candidate pair instead of a summary.",
+)
+def dedupe(entity: str, as_json: bool) -> None:
+    """Find likely duplicates and put them in the review queue."""
+    _setup()
+    from crm.duplicates.commands import dedupe_command
+
+    raise SystemExit(dedupe_command(entity=entity, as_json=as_json, echo=click.echo))
+
+
 @main.command(
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True}
 )

@@ -58,6 +58,10 @@ INSTALLED_APPS = [
     "crm.customers",
     "crm.activities",
     "crm.sales",
+    "crm.imports",
+    "crm.duplicates",
+    "crm.webhooks",
+    "crm.exchange",
 ]
 
 MIDDLEWARE = [

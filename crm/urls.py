@@ -10,6 +10,10 @@ urlpatterns = [
     path("", include("crm.customers.urls")),
     path("", include("crm.activities.urls")),
     path("", include("crm.sales.urls")),
+    path("", include("crm.imports.urls")),
+    path("", include("crm.duplicates.urls")),
+    path("", include("crm.webhooks.urls")),
+    path("", include("crm.exchange.urls")),
     path("", include("crm.core.urls")),
 ]
 

@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext as _
 
+from crm.core import events
 from crm.core.models import AuditAction, AuditEntry
 
 
@@ -68,6 +69,12 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
 
 
 def _entry(actor, obj, action: str, changes: dict) -> AuditEntry:
+    events.emit(
+        f"{events.entity_name(obj)}.{events.ACTION_EVENTS[action]}",
+        obj,
+        actor=actor,
+        changes=changes,
+    )
     return AuditEntry.objects.create(
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
         object_id=obj.pk,

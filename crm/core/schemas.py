@@ -49,7 +49,11 @@ def ordered(
             _("Order by one of: %(fields)s.") % {"fields": ", ".join(sorted(allowed))},
             field="ordering",
         )
-    return queryset.order_by(f"-{field}" if descending else field, "pk")
+    from crm.core.listing import index_order
+
+    return queryset.order_by(
+        *index_order(queryset.model, [f"-{field}" if descending else field])
+    )
 
 
 # --- custom fields (the `custom-fields` endpoints of core) ----------------------------

@@ -197,7 +197,8 @@ class Company(ConsentMixin, Record):
     )
 
     class Meta:
-        ordering = ["name", "id"]
+        # deleted_at first: the order of live rows, as the list indexes hold it.
+        ordering = ["deleted_at", "name", "id"]
         verbose_name = _("company")
         verbose_name_plural = _("companies")
         indexes = [
@@ -297,7 +298,7 @@ class Contact(ConsentMixin, Record):
     )
 
     class Meta:
-        ordering = ["last_name", "first_name", "id"]
+        ordering = ["deleted_at", "last_name", "first_name", "id"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         indexes = [

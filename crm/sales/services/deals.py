@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from crm.core import audit, visibility
+from crm.core import audit, events, visibility
 from crm.core.errors import DomainError, Forbidden, NotFound
 from crm.core.money import format_money
 from crm.core.services import claim_version, record_trash
@@ -919,6 +919,15 @@ def deal_move_stage(
         changed_at=now,
     )
     audit.record_update(actor, deal, before)
+    events.emit(
+        "deal.stage_changed",
+        deal,
+        actor=actor,
+        data={
+            "from_stage": {"id": old_stage.pk, "name": old_stage.name},
+            "to_stage": {"id": stage.pk, "name": stage.name, "kind": stage.kind},
+        },
+    )
     if stage.kind == StageKind.WON:
         deal_timeline_note(
             actor=actor,
