@@ -78,6 +78,26 @@ def emit(
     transaction.on_commit(lambda: _deliver(event))
 
 
+def emit_batch(name: str, model, ids: list, *, actor=None, data: dict | None = None):
+    """Tell the listeners about many rows written at once (an import's batch).
+
+    Bulk writes skip the per-row services, so they announce themselves here, e.g.
+    `contact.imported` with `data={"ids": [...]}` and `object_id=None`.
+    """
+    if not _listeners or not ids:
+        return
+    event = Event(
+        name=name,
+        entity=entity_name(model),
+        object_id=None,
+        actor_id=getattr(actor, "pk", None)
+        if actor is not None and getattr(actor, "is_authenticated", False)
+        else None,
+        data={**(data or {}), "ids": list(ids)},
+    )
+    transaction.on_commit(lambda: _deliver(event))
+
+
 def _deliver(event: Event) -> None:
     for listener in list(_listeners):
         try:
