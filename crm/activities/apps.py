@@ -15,13 +15,26 @@ def _panel(kind: str, entity: str):
     return context
 
 
+def _task_export(actor, params):
+    from crm.activities.views.tasks import task_listing
+
+    return task_listing(actor, params)[:2]
+
+
 class ActivitiesConfig(AppConfig):
     name = "crm.activities"
     label = "activities"
     verbose_name = _("Activities")
 
     def ready(self) -> None:
+        from crm.core.exports import register_export
         from crm.core.registry import CardPanel, NavItem, register_nav, register_panel
+
+        register_export(
+            "activities.tasks",
+            _task_export,
+            url_name="activities:task-list",
+        )
 
         register_nav(
             NavItem(

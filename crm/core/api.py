@@ -80,3 +80,12 @@ def delete_custom_field(request, field_id: int):
     field = custom_field_get(actor=request.user, field_id=field_id)
     custom_field_delete(actor=request.user, field=field)
     return Status(204, None)
+
+
+def _mount_exports() -> None:
+    from crm.core.exports.api import router as exports_router
+
+    router.add_router("", exports_router)
+
+
+_mount_exports()

@@ -58,6 +58,8 @@ class ListSpec:
     create_url: str | None = None
     create_label: Any = None
     extra: dict = field(default_factory=dict)
+    # The key under which `core.exports` rebuilds this list for a CSV/XLSX export.
+    export_key: str | None = None
 
     @cached_property
     def by_key(self) -> dict[str, Column]:
@@ -72,6 +74,21 @@ class ListSpec:
         if descending:
             fields = [f[1:] if f.startswith("-") else f"-{f}" for f in fields]
         return fields
+
+    def choose(self, params) -> tuple[str, list[str], list[Column]]:
+        """The sort, its order keys and the columns a query string asks for.
+
+        Unknown sorts and columns fall back to the defaults, so a hand-edited or
+        outdated link still shows (or exports) a sensible list.
+        """
+        sort = params.get("sort") or self.default_sort
+        order = self.sort_fields(sort)
+        if order is None:
+            sort, order = self.default_sort, self.sort_fields(self.default_sort)
+        columns = [
+            self.by_key[k] for k in params.getlist("cols") if k in self.by_key
+        ] or [self.by_key[k] for k in self.default_columns]
+        return sort, order or [], columns
 
 
 def index_order(model, order: list[str]) -> list[str]:
@@ -101,14 +118,7 @@ class ListPage:
         self.request = request
         self.spec = spec
         params = request.GET
-        sort = params.get("sort") or spec.default_sort
-        order = spec.sort_fields(sort)
-        if order is None:
-            sort, order = spec.default_sort, spec.sort_fields(spec.default_sort)
-        self.sort = sort
-        self.columns = [
-            spec.by_key[k] for k in params.getlist("cols") if k in spec.by_key
-        ] or [spec.by_key[k] for k in spec.default_columns]
+        self.sort, order, self.columns = spec.choose(params)
         try:
             page_size = int(params.get("page_size", PAGE_SIZES[0]))
         except ValueError:

@@ -268,3 +268,64 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    RUNNING = "running", _("in progress")
+    DONE = "done", _("ready")
+    FAILED = "failed", _("failed")
+
+
+def _export_path(job: ExportJob, filename: str) -> str:
+    # Served only by the export's own view, which checks the owner. The random folder
+    # keeps the path unguessable where MEDIA_ROOT is served directly (DEBUG).
+    import secrets
+
+    return f"exports/{job.owner_id}/{secrets.token_hex(16)}/{filename}"
+
+
+class ExportJob(models.Model):
+    """A list export too large to stream during the request, written by a worker.
+
+    `query` is the list page's query string (filters, search, sort, columns), so
+    the job rebuilds exactly the rows the owner saw, with the owner's visibility.
+    The file is served only to its owner.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    list_key = models.CharField(_("list"), max_length=60)
+    query = models.TextField(blank=True)
+    format = models.CharField(
+        _("format"), max_length=4, choices=ExportFormat.choices
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ExportStatus.choices,
+        default=ExportStatus.PENDING,
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    row_count = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=_export_path, blank=True, max_length=300)
+    error = models.TextField(blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="export_owner_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.list_key}.{self.format}"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from crm.core import views
+from crm.core.exports import views as export_views
 
 app_name = "core"
 urlpatterns = [
@@ -46,6 +47,12 @@ urlpatterns = [
     path("settings/visibility/", views.visibility_rules, name="visibility-rules"),
     path("trash/", views.trash, name="trash"),
     path("trash/restore/", views.trash_restore, name="trash-restore"),
+    path("exports/<int:pk>/file/", export_views.export_file, name="export-file"),
+    path(
+        "exports/<str:key>/<str:format>/",
+        export_views.export_list,
+        name="export-list",
+    ),
     path("views/save/", views.saved_view_save_view, name="saved-view-save"),
     path(
         "views/<int:pk>/delete/", views.saved_view_delete_view, name="saved-view-delete"

@@ -10,6 +10,8 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from crm.core import registry
 
+        _register_exports()
+
         registry.register_nav(
             registry.NavItem(
                 key="companies",
@@ -44,6 +46,22 @@ class CustomersConfig(AppConfig):
                 order=20,
             )
         )
+
+
+def _register_exports() -> None:
+    from crm.core.exports import register_export
+    from crm.customers import views
+
+    register_export(
+        "customers.companies",
+        lambda actor, params: views.company_listing(actor, params)[:2],
+        url_name="customers:company-list",
+    )
+    register_export(
+        "customers.contacts",
+        lambda actor, params: views.contact_listing(actor, params)[:2],
+        url_name="customers:contact-list",
+    )
 
 
 def _search_companies(actor, query: str, limit: int) -> list:

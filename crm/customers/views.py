@@ -166,7 +166,7 @@ def _points_with_phones_formatted(initial: list[dict]) -> list[dict]:
 # --- companies ----------------------------------------------------------------------
 
 
-def _company_spec(request, custom: list[CustomField]) -> ListSpec:
+def _company_spec(actor, custom: list[CustomField]) -> ListSpec:
     columns = [
         Column(
             "name",
@@ -206,9 +206,10 @@ def _company_spec(request, custom: list[CustomField]) -> ListSpec:
         ),
         *_custom_columns(custom),
     ]
-    can_create = visibility.can_create(request.user, "company")
+    can_create = visibility.can_create(actor, "company")
     return ListSpec(
         key="companies",
+        export_key="customers.companies",
         title=gettext_lazy("Companies"),
         columns=columns,
         default_columns=[
@@ -226,17 +227,18 @@ def _company_spec(request, custom: list[CustomField]) -> ListSpec:
     )
 
 
+def company_listing(actor, params) -> tuple[ListSpec, Any, CompanyFilterForm]:
+    """The companies list for a query string: the page and its export share it."""
+    custom = core_custom_fields.fields_for("company")
+    form = CompanyFilterForm(params or None, custom_fields=custom)
+    queryset = selectors.company_list(actor=actor, filters=form.filters())
+    return _company_spec(actor, custom), queryset, form
+
+
 @login_required
 def company_list(request):
-    custom = core_custom_fields.fields_for("company")
-    form = CompanyFilterForm(request.GET or None, custom_fields=custom)
-    queryset = selectors.company_list(actor=request.user, filters=form.filters())
-    context = list_context(
-        request,
-        spec=_company_spec(request, custom),
-        queryset=queryset,
-        filter_form=form,
-    )
+    spec, queryset, form = company_listing(request.user, request.GET)
+    context = list_context(request, spec=spec, queryset=queryset, filter_form=form)
     return render(request, list_template(request), context)
 
 
@@ -461,7 +463,7 @@ def _job_title(contact: Contact) -> str:
     return jobs[0].title if jobs else ""
 
 
-def _contact_spec(request, custom: list[CustomField]) -> ListSpec:
+def _contact_spec(actor, custom: list[CustomField]) -> ListSpec:
     columns = [
         Column(
             "name",
@@ -494,9 +496,10 @@ def _contact_spec(request, custom: list[CustomField]) -> ListSpec:
         ),
         *_custom_columns(custom),
     ]
-    can_create = visibility.can_create(request.user, "contact")
+    can_create = visibility.can_create(actor, "contact")
     return ListSpec(
         key="contacts",
+        export_key="customers.contacts",
         title=gettext_lazy("Contacts"),
         columns=columns,
         default_columns=["name", "company", "job_title", "phone", "email", "tags"],
@@ -506,17 +509,18 @@ def _contact_spec(request, custom: list[CustomField]) -> ListSpec:
     )
 
 
+def contact_listing(actor, params) -> tuple[ListSpec, Any, ContactFilterForm]:
+    """The contacts list for a query string: the page and its export share it."""
+    custom = core_custom_fields.fields_for("contact")
+    form = ContactFilterForm(params or None, custom_fields=custom)
+    queryset = selectors.contact_list(actor=actor, filters=form.filters())
+    return _contact_spec(actor, custom), queryset, form
+
+
 @login_required
 def contact_list(request):
-    custom = core_custom_fields.fields_for("contact")
-    form = ContactFilterForm(request.GET or None, custom_fields=custom)
-    queryset = selectors.contact_list(actor=request.user, filters=form.filters())
-    context = list_context(
-        request,
-        spec=_contact_spec(request, custom),
-        queryset=queryset,
-        filter_form=form,
-    )
+    spec, queryset, form = contact_listing(request.user, request.GET)
+    context = list_context(request, spec=spec, queryset=queryset, filter_form=form)
     return render(request, list_template(request), context)
 
 

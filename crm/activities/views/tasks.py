@@ -93,6 +93,7 @@ def _task_spec() -> ListSpec:
     ]
     return ListSpec(
         key="tasks",
+        export_key="activities.tasks",
         title=gettext_lazy("Tasks"),
         columns=columns,
         default_columns=["title", "due_at", "priority", "status", "assignee", "client"],
@@ -102,17 +103,23 @@ def _task_spec() -> ListSpec:
     )
 
 
+def task_listing(actor, params) -> tuple[ListSpec, object, TaskFilterForm]:
+    """The tasks list for a query string: the page and its export share it."""
+    data = params
+    if not data:
+        # The list opens on what the user must do: their own tasks not done yet.
+        data = {"assignee": str(actor.pk), "status": selectors.ACTIVE}
+    filter_form = TaskFilterForm(data, actor=actor)
+    queryset = selectors.task_list(actor=actor, filters=filter_form.filters())
+    return _task_spec(), queryset, filter_form
+
+
 @require_GET
 @login_required
 def task_list_view(request):
-    data = request.GET
-    if not data:
-        # The list opens on what the user must do: their own tasks not done yet.
-        data = {"assignee": str(request.user.pk), "status": selectors.ACTIVE}
-    filter_form = TaskFilterForm(data, actor=request.user)
-    queryset = selectors.task_list(actor=request.user, filters=filter_form.filters())
+    spec, queryset, filter_form = task_listing(request.user, request.GET)
     context = list_context(
-        request, spec=_task_spec(), queryset=queryset, filter_form=filter_form
+        request, spec=spec, queryset=queryset, filter_form=filter_form
     )
     return render(request, list_template(request), context)
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from crm.core import registry, visibility
 from crm.core.errors import Conflict, DomainError
+from crm.core.exports import register_export
 from crm.core.forms import apply_domain_error
 from crm.core.listing import Column, ListSpec, link, list_context, list_template
 from crm.core.money import format_money as money
@@ -52,7 +53,12 @@ PRICE_TABLE_PAGE_SIZE = 50
 
 
 def register() -> None:
-    """Register the catalogue's navigation item and its search provider."""
+    """Register the catalogue's navigation item, its search provider and export."""
+    register_export(
+        "sales.products",
+        lambda actor, params: product_listing(actor, params)[:2],
+        url_name="sales:product-list",
+    )
     registry.register_nav(
         registry.NavItem(
             key="catalogue",
@@ -152,7 +158,7 @@ def _price_column(price_list: PriceList) -> Column:
     )
 
 
-def _product_spec(request, price_lists: list[PriceList]) -> ListSpec:
+def _product_spec(actor, price_lists: list[PriceList]) -> ListSpec:
     columns = [
         Column(
             "name",
@@ -193,9 +199,10 @@ def _product_spec(request, price_lists: list[PriceList]) -> ListSpec:
     defaults = ["name", "sku", "group", "unit", "is_active"]
     if default_list is not None:
         defaults.append(f"price_{default_list.pk}")
-    can_edit = selectors.can_edit_catalogue(request.user)
+    can_edit = selectors.can_edit_catalogue(actor)
     return ListSpec(
         key="products",
+        export_key="sales.products",
         title=gettext_lazy("Catalogue"),
         columns=columns,
         default_columns=defaults,
@@ -205,20 +212,24 @@ def _product_spec(request, price_lists: list[PriceList]) -> ListSpec:
     )
 
 
-@login_required
-def product_list(request):
-    form = ProductFilterForm(request.GET or None, actor=request.user)
+def product_listing(actor, params) -> tuple[ListSpec, Any, ProductFilterForm]:
+    """The catalogue list for a query string: the page and its export share it."""
+    form = ProductFilterForm(params or None, actor=actor)
     filters = form.filters()
-    queryset = selectors.product_list(actor=request.user, filters=filters)
-    price_lists = list(
-        selectors.price_list_list(actor=request.user, include_inactive=False)
-    )
-    spec = _product_spec(request, price_lists)
+    queryset = selectors.product_list(actor=actor, filters=filters)
+    price_lists = list(selectors.price_list_list(actor=actor, include_inactive=False))
+    spec = _product_spec(actor, price_lists)
     if filters.get("price_list") is not None:
         # Filtering by a price list shows its prices too.
         chosen = f"price_{filters['price_list'].pk}"
         if chosen in spec.by_key and chosen not in spec.default_columns:
             spec.default_columns = [*spec.default_columns, chosen]
+    return spec, queryset, form
+
+
+@login_required
+def product_list(request):
+    spec, queryset, form = product_listing(request.user, request.GET)
     context = list_context(request, spec=spec, queryset=queryset, filter_form=form)
     context["tabs"] = _tabs(request, "products")
     return render(

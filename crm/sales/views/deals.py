@@ -28,6 +28,7 @@ from crm.activities.selectors.records import record_history
 from crm.activities.views.base import domain_errors
 from crm.core import registry, search, visibility
 from crm.core.errors import Conflict, DomainError, Forbidden
+from crm.core.exports import register_export
 from crm.core.forms import apply_domain_error
 from crm.core.listing import Column, ListSpec, link, list_context, list_template
 from crm.core.money import format_money as money
@@ -103,7 +104,7 @@ def _status_badge(deal: Deal) -> str:
 # --- the list ---------------------------------------------------------------------------
 
 
-def _deal_spec(request) -> ListSpec:
+def _deal_spec(actor) -> ListSpec:
     columns = [
         Column(
             "title",
@@ -172,9 +173,10 @@ def _deal_spec(request) -> ListSpec:
             sort="-closed_at",
         ),
     ]
-    can_create = visibility.can_create(request.user, "deal")
+    can_create = visibility.can_create(actor, "deal")
     return ListSpec(
         key="deals",
+        export_key="sales.deals",
         title=gettext_lazy("Deals"),
         columns=columns,
         default_columns=[
@@ -192,14 +194,18 @@ def _deal_spec(request) -> ListSpec:
     )
 
 
+def deal_listing(actor, params) -> tuple[ListSpec, Any, DealFilterForm]:
+    """The deals list for a query string: the page and its export share it."""
+    form = DealFilterForm(params or None, actor=actor)
+    queryset = selectors.deal_list(actor=actor, filters=form.filters())
+    return _deal_spec(actor), queryset, form
+
+
 @require_GET
 @login_required
 def deal_list(request):
-    form = DealFilterForm(request.GET or None, actor=request.user)
-    queryset = selectors.deal_list(actor=request.user, filters=form.filters())
-    context = list_context(
-        request, spec=_deal_spec(request), queryset=queryset, filter_form=form
-    )
+    spec, queryset, form = deal_listing(request.user, request.GET)
+    context = list_context(request, spec=spec, queryset=queryset, filter_form=form)
     return render(
         request, list_template(request, "sales/deals/deal_list.html"), context
     )
@@ -945,6 +951,11 @@ def _panel(entity: str):
 
 def register() -> None:
     """Register this sub-domain's navigation items, card panels and search providers."""
+    register_export(
+        "sales.deals",
+        lambda actor, params: deal_listing(actor, params)[:2],
+        url_name="sales:deal-list",
+    )
     registry.register_nav(
         registry.NavItem(
             key="deals",

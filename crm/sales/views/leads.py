@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from crm.core import registry, visibility
 from crm.core.errors import Conflict, DomainError
+from crm.core.exports import register_export
 from crm.core.forms import apply_domain_error
 from crm.core.listing import Column, ListSpec, link, list_context, list_template
 from crm.core.validation import format_phone
@@ -50,7 +51,12 @@ PREVIEW_ROWS = 50
 
 
 def register() -> None:
-    """Register the navigation item of leads and their search provider."""
+    """Register the navigation item of leads, their search provider and export."""
+    register_export(
+        "sales.leads",
+        lambda actor, params: lead_listing(actor, params)[:2],
+        url_name="sales:lead-list",
+    )
     registry.register_nav(
         registry.NavItem(
             key="leads",
@@ -111,7 +117,7 @@ def _apply(form, error: DomainError) -> None:
 # --- list -----------------------------------------------------------------------------
 
 
-def _lead_spec(request) -> ListSpec:
+def _lead_spec(actor) -> ListSpec:
     columns = [
         Column(
             "title",
@@ -145,9 +151,10 @@ def _lead_spec(request) -> ListSpec:
             sort="-created_at",
         ),
     ]
-    can_create = visibility.can_create(request.user, "lead")
+    can_create = visibility.can_create(actor, "lead")
     return ListSpec(
         key="leads",
+        export_key="sales.leads",
         title=gettext_lazy("Leads"),
         columns=columns,
         default_columns=[
@@ -166,13 +173,17 @@ def _lead_spec(request) -> ListSpec:
     )
 
 
+def lead_listing(actor, params) -> tuple[ListSpec, Any, LeadFilterForm]:
+    """The leads list for a query string: the page and its export share it."""
+    form = LeadFilterForm(params or None)
+    queryset = selectors.lead_list(actor=actor, filters=form.filters())
+    return _lead_spec(actor), queryset, form
+
+
 @login_required
 def lead_list(request):
-    form = LeadFilterForm(request.GET or None)
-    queryset = selectors.lead_list(actor=request.user, filters=form.filters())
-    context = list_context(
-        request, spec=_lead_spec(request), queryset=queryset, filter_form=form
-    )
+    spec, queryset, form = lead_listing(request.user, request.GET)
+    context = list_context(request, spec=spec, queryset=queryset, filter_form=form)
     context["can_import"] = visibility.can_create(request.user, "lead")
     context["is_admin"] = visibility.is_admin(request.user)
     return render(

@@ -21,6 +21,9 @@ def _panel(name: str):
 def register() -> None:
     """Register this sub-domain's navigation items, card panels and search providers."""
     from crm.core.registry import CardPanel, NavItem, register_nav, register_panel
+    from crm.sales.views.documents.lists import register_exports
+
+    register_exports()
 
     register_nav(
         NavItem(

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.exports import register_export
 from crm.core.listing import Column, ListSpec, link, list_context, list_template
 from crm.core.money import format_money as money
 from crm.sales.forms.documents import DocumentFilterForm, MarginFilterForm
@@ -100,6 +101,7 @@ def _spec(kind: str) -> ListSpec:
         )
     return ListSpec(
         key=f"{kind}s",
+        export_key=f"sales.{kind}s",
         title=TITLES[kind],
         columns=columns,
         default_columns=defaults,
@@ -107,14 +109,25 @@ def _spec(kind: str) -> ListSpec:
     )
 
 
+def document_listing(kind: str, actor, params):
+    """A documents list for a query string: the page and its export share it."""
+    form = DocumentFilterForm(params or None, kind=kind)
+    queryset = selectors.document_list(actor=actor, kind=kind, filters=form.filters())
+    return _spec(kind), queryset, form
+
+
+def register_exports() -> None:
+    for kind in TITLES:
+        register_export(
+            f"sales.{kind}s",
+            lambda actor, params, kind=kind: document_listing(kind, actor, params)[:2],
+            url_name=f"sales:{kind}-list",
+        )
+
+
 def _document_list(request, kind: str):
-    form = DocumentFilterForm(request.GET or None, kind=kind)
-    queryset = selectors.document_list(
-        actor=request.user, kind=kind, filters=form.filters()
-    )
-    context = list_context(
-        request, spec=_spec(kind), queryset=queryset, filter_form=form
-    )
+    spec, queryset, form = document_listing(kind, request.user, request.GET)
+    context = list_context(request, spec=spec, queryset=queryset, filter_form=form)
     context["kind"] = kind
     return render(
         request,

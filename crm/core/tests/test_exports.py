@@ -1,0 +1,241 @@
+"""Export of list pages to CSV and XLSX: filters, columns, visibility, formats, the
+background path for large lists and files only for their owner."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from crm.core.exports.services import export_job_create, export_job_run
+from crm.core.exports.writing import cell_text
+from crm.core.models import ExportJob, ExportStatus, Notification
+from crm.customers.tests.factories import (
+    CompanyFactory,
+    ContactFactory,
+    EmploymentFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _csv(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    delimiter = ";" if body.count(";") > body.count(",") else ","
+    return list(csv.reader(io.StringIO(body[1:]), delimiter=delimiter))
+
+
+def _xlsx(content: bytes) -> list[list]:
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    sheet = book.worksheets[0]
+    return [[c if c is not None else "" for c in row] for row in sheet.values]
+
+
+def _url(key, fmt, query=""):
+    url = reverse("core:export-list", args=[key, fmt])
+    return f"{url}?{query}" if query else url
+
+
+def test_export_list_does_csv_with_filters_columns_and_only_visible_rows(
+    client, manager, other_manager
+):
+    # given: the manager's contacts, one without an e-mail, and a colleague's
+    company = CompanyFactory(name="ООО «Ромашка»", curator=manager)
+    anna = ContactFactory(
+        last_name="Антонова", first_name="Анна", email="anna@example.com", curator=manager
+    )
+    EmploymentFactory(contact=anna, company=company, job_title="Директор")
+    ContactFactory(last_name="Борисов", first_name="Борис", email="", curator=manager)
+    ContactFactory(
+        last_name="Чужой", first_name="Олег", email="o@example.com", curator=other_manager
+    )
+    client.force_login(manager)
+    # when: the filtered list goes out with chosen columns
+    response = client.get(
+        _url(
+            "customers.contacts",
+            "csv",
+            "has_email=yes&cols=name&cols=company&cols=email&page=3",
+        )
+    )
+    # then: the rows the manager sees on the page with that filter, as text
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = _csv(response)
+    assert rows[0] == ["Full name", "Company", "E-mail"]
+    assert rows[1:] == [["Антонова Анна", "ООО «Ромашка»", "anna@example.com"]]
+
+
+def test_export_list_uses_semicolons_and_russian_headers_for_a_russian_reader(
+    client, make_user
+):
+    # given: a Russian-speaking manager with one contact
+    user = make_user(role="sales", language="ru")
+    ContactFactory(last_name="Иванов", first_name="Иван", curator=user)
+    client.force_login(user)
+    # when
+    response = client.get(_url("customers.contacts", "csv", "cols=name&cols=email"))
+    # then: Excel with Russian settings splits on ";"
+    body = b"".join(response.streaming_content).decode("utf-8")
+    header = body[1:].splitlines()[0]
+    assert ";" in header
+    assert "," not in header
+    assert header.split(";")[0] in ("ФИО", "Полное имя", "Full name")
+
+
+def test_export_list_does_xlsx_sorted_like_the_page(client, manager):
+    # given
+    for name in ("Яковлев", "Абрамов", "Кузнецов"):
+        ContactFactory(last_name=name, first_name="Пётр", curator=manager)
+    client.force_login(manager)
+    # when: sorted by name, descending
+    response = client.get(
+        _url("customers.contacts", "xlsx", "sort=-name&cols=name&cols=created_at")
+    )
+    # then: a real workbook, rows in the page's order, dates as the page shows them
+    assert response.status_code == 200
+    rows = _xlsx(b"".join(response.streaming_content))
+    assert rows[0] == ["Full name", "Created"]
+    assert [r[0] for r in rows[1:]] == [
+        "Яковлев Пётр",
+        "Кузнецов Пётр",
+        "Абрамов Пётр",
+    ]
+    assert all(r[1] for r in rows[1:])
+
+
+def test_export_list_refuses_an_unknown_list(client, manager):
+    client.force_login(manager)
+    assert client.get(_url("customers.nothing", "csv")).status_code == 404
+    assert client.get(_url("customers.contacts", "pdf")).status_code == 404
+
+
+def test_export_list_asks_to_sign_in(client):
+    response = client.get(_url("customers.contacts", "csv"))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_export_list_of_a_large_list_becomes_a_job_for_its_owner_only(
+    client, manager, other_manager, settings, django_capture_on_commit_callbacks
+):
+    # given: more rows than download at once (the limit lowered for the test)
+    settings.CRM_EXPORT_SYNC_LIMIT = 2
+    for n in range(3):
+        ContactFactory(last_name=f"Фамилия{n}", curator=manager)
+    ContactFactory(last_name="Чужой", curator=other_manager)
+    client.force_login(manager)
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(
+            _url("customers.contacts", "xlsx", "cols=name&sort=name"), follow=True
+        )
+    # then: back on the list with a message; the job wrote the file (Huey runs
+    # at once in tests) and told the owner where to get it
+    assert response.redirect_chain[-1][0].startswith(reverse("customers:contact-list"))
+    assert "in the background" in response.content.decode()
+    job = ExportJob.objects.get(owner=manager)
+    assert job.status == ExportStatus.DONE
+    assert job.row_count == 3
+    assert job.progress == 100
+    file_url = reverse("core:export-file", args=[job.pk])
+    notice = Notification.objects.get(user=manager, url=file_url)
+    assert "3" in notice.title
+    download = client.get(file_url)
+    assert download.status_code == 200
+    rows = _xlsx(b"".join(download.streaming_content))
+    assert [r[0].split()[0] for r in rows[1:]] == ["Фамилия0", "Фамилия1", "Фамилия2"]
+    # the file is not for anyone else
+    client.force_login(other_manager)
+    assert client.get(file_url).status_code == 404
+
+
+def test_export_job_run_uses_the_owners_visibility_at_run_time(manager, other_manager):
+    # given: a job queued by the manager
+    ContactFactory(last_name="Свой", curator=manager)
+    ContactFactory(last_name="Чужой", curator=other_manager)
+    job = export_job_create(
+        actor=manager,
+        list_key="customers.contacts",
+        query="cols=name",
+        format="csv",
+    )
+    # when: the worker runs it (again: idempotent)
+    export_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    # then
+    text = job.file.open("rb").read().decode("utf-8-sig")
+    assert "Свой" in text
+    assert "Чужой" not in text
+    assert job.row_count == 1
+
+
+def test_export_job_create_refuses_an_unknown_list_and_format(manager):
+    from crm.core.errors import DomainError
+
+    with pytest.raises(DomainError) as error:
+        export_job_create(actor=manager, list_key="x.y", query="", format="csv")
+    assert error.value.field == "list"
+    with pytest.raises(DomainError) as error:
+        export_job_create(
+            actor=manager, list_key="customers.contacts", query="", format="doc"
+        )
+    assert error.value.field == "format"
+    assert not ExportJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "url_name"),
+    [
+        ("customers.companies", "customers:company-list"),
+        ("customers.contacts", "customers:contact-list"),
+        ("activities.tasks", "activities:task-list"),
+        ("sales.leads", "sales:lead-list"),
+        ("sales.deals", "sales:deal-list"),
+        ("sales.products", "sales:product-list"),
+        ("sales.invoices", "sales:invoice-list"),
+        ("sales.orders", "sales:order-list"),
+        ("sales.proposals", "sales:proposal-list"),
+    ],
+)
+def test_every_list_page_offers_its_export(client, admin_user, key, url_name):
+    client.force_login(admin_user)
+    page = client.get(reverse(url_name)).content.decode()
+    assert reverse("core:export-list", args=[key, "csv"]) in page
+    for fmt in ("csv", "xlsx"):
+        response = client.get(_url(key, fmt))
+        assert response.status_code == 200, (key, fmt)
+
+
+def test_export_list_reads_a_bounded_number_of_queries(
+    client, manager, django_assert_max_num_queries
+):
+    # given: contacts with places of work (prefetched once per chunk, not per row)
+    for _n in range(30):
+        EmploymentFactory(
+            contact=ContactFactory(curator=manager),
+            company=CompanyFactory(curator=manager),
+        )
+    client.force_login(manager)
+    # when / then
+    with django_assert_max_num_queries(15):
+        response = client.get(
+            _url("customers.contacts", "csv", "cols=name&cols=company&cols=tags")
+        )
+        rows = _csv(response)
+    assert len(rows) == 31
+
+
+def test_cell_text_strips_links_and_defuses_formulas():
+    from django.utils.html import format_html
+
+    from crm.core.exports.writing import _defuse
+
+    assert cell_text(format_html('<a href="/x">{}</a>', "A & B")) == "A & B"
+    assert _defuse("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert _defuse("+7 900 000-00-00") == "+7 900 000-00-00"
+    assert _defuse("-5") == "-5"
+    assert _defuse("@SUM") == "'@SUM"
