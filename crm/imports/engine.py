@@ -1,0 +1,119 @@
+"""The import loop shared by the background job, the command line and the bench.
+
+Rows stream from the file in batches; each batch is cleaned and written in one
+transaction together with its progress and its rejected rows, so a crash leaves
+the batches before it complete and nothing of the batch it was in. A dry run
+writes each batch the same way and rolls it back: it finds exactly the problems
+the import would meet (the database's own checks included), and keeps nothing but
+the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from crm.core.errors import DomainError
+from crm.imports.entities import importer_class
+from crm.imports.entities.base import Importer, Outcome, Row
+from crm.imports.reading import Table
+
+BATCH_SIZE = 2000
+
+
+@dataclass
+class Totals:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    rejected: int = 0
+    # Data lines of the file done (blank ones too): where a resumed job starts.
+    done: int = 0
+
+
+# Called once per batch: (rows with their cells, the batch's outcome, totals so far).
+BatchHook = Callable[[dict[int, list[str]], Outcome, Totals], None]
+
+
+def make_importer(entity: str, *, actor) -> Importer:
+    importer = importer_class(entity)(actor=actor)
+    importer.check_rights()
+    return importer
+
+
+def check_mapping(importer: Importer, mapping: dict[str, str]) -> None:
+    """Refuse a mapping that leaves out a required field or maps one field twice."""
+    known = {f.name: f for f in importer.fields}
+    mapped = [name for name in mapping.values() if name]
+    for name in mapped:
+        if name not in known:
+            raise DomainError(
+                _("There is no field «%(name)s» to import into.") % {"name": name},
+                field="mapping",
+            )
+    twice = sorted({n for n in mapped if mapped.count(n) > 1})
+    if twice:
+        raise DomainError(
+            _("Two columns go into the field «%(field)s»: choose one.")
+            % {"field": known[twice[0]].label},
+            field="mapping",
+        )
+    missing = importer.missing_fields(set(mapped))
+    if missing:
+        raise DomainError(
+            _("No column goes into the required field «%(field)s».")
+            % {"field": missing[0].label},
+            field="mapping",
+        )
+
+
+def _batches(rows: Iterator, size: int) -> Iterator[list]:
+    while True:
+        chunk = list(islice(rows, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def run(
+    *,
+    table: Table,
+    mapping: dict[str, str],
+    importer: Importer,
+    dry_run: bool = False,
+    skip: int = 0,
+    on_batch: BatchHook | None = None,
+    batch_size: int = BATCH_SIZE,
+    totals: Totals | None = None,
+) -> Totals:
+    """Import (or check) the rows of `table` after the first `skip` data rows."""
+    columns = [(int(i), name) for i, name in mapping.items() if name]
+    totals = totals or Totals()
+    for chunk in _batches(table.rows(skip=skip), batch_size):
+        rows = [
+            Row(
+                number,
+                {name: (cells[i] if i < len(cells) else "") for i, name in columns},
+            )
+            for number, cells in chunk
+        ]
+        cells_by_row = dict(chunk)
+        with transaction.atomic():
+            outcome = importer.write(rows)
+            totals.rows += len(rows)
+            totals.created += outcome.created
+            totals.updated += outcome.updated
+            totals.rejected += len({n for n, _f, _m in outcome.errors})
+            totals.done = chunk[-1][0] - 1
+            if dry_run:
+                transaction.set_rollback(True)
+            elif on_batch is not None:
+                on_batch(cells_by_row, outcome, totals)
+        if dry_run and on_batch is not None:
+            with transaction.atomic():
+                on_batch(cells_by_row, outcome, totals)
+    return totals

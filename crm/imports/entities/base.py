@@ -1,0 +1,214 @@
+"""What every importer shares: rows, outcomes, look-ups of reference lists, users and
+choices by the names people type, and the audit entries of a whole batch.
+
+An importer gets one batch of rows inside the batch's transaction and writes it; a
+row it cannot take is reported (row, field, reason) and left out, the others go in.
+Look-ups are loaded once per job (reference lists and users are small) or per batch
+(the records the rows match), so memory stays bounded whatever the file's size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from crm.core import events, visibility
+from crm.core.errors import DomainError
+from crm.core.models import AuditAction, AuditEntry
+from crm.imports.fields import Field, normalise_header
+
+
+@dataclass
+class Row:
+    number: int  # in the file, the header being row 1
+    values: dict[str, str]  # field name → the cell's text
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    updated: int = 0
+    # (row number, field name or "", message in the job owner's language)
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def reject(self, row: Row, error: DomainError | str, field_name: str = "") -> None:
+        if isinstance(error, DomainError):
+            for name, messages in error.all_errors.items():
+                for message in messages:
+                    self.errors.append((row.number, name or field_name, str(message)))
+        else:
+            self.errors.append((row.number, field_name, str(error)))
+
+
+class Rejected(DomainError):
+    """A row that cannot be imported; raised while cleaning it."""
+
+
+class Lookup:
+    """Names → ids of a small table (a reference list, the users), loaded once."""
+
+    def __init__(self, pairs) -> None:
+        self.ids: dict[str, Any] = {}
+        for key, pk in pairs:
+            key = normalise_header(str(key or ""))
+            if key:
+                self.ids.setdefault(key, pk)
+
+    def get(self, value: str, *, field: str, message) -> Any:
+        if not value:
+            return None
+        pk = self.ids.get(normalise_header(value))
+        if pk is None:
+            raise Rejected(message % {"value": value[:100]}, field=field)
+        return pk
+
+
+def reference_lookup(model) -> Lookup:
+    """A reference list (industries, sources…) by its Russian or English name or
+    abbreviation; only active entries are offered."""
+    pairs = []
+    for item in model.objects.filter(is_active=True):
+        pairs += [(item.name_ru, item.pk), (item.name_en, item.pk)]
+        if getattr(item, "short_name", ""):
+            pairs.append((item.short_name, item.pk))
+    return Lookup(pairs)
+
+
+def user_lookup() -> Lookup:
+    """Active users by username, e-mail, «Фамилия Имя» and «Имя Фамилия»."""
+    pairs = []
+    for user in get_user_model().objects.filter(is_active=True):
+        pairs += [
+            (user.username, user.pk),
+            (user.email, user.pk),
+            (f"{user.last_name} {user.first_name}".strip(), user.pk),
+            (f"{user.first_name} {user.last_name}".strip(), user.pk),
+        ]
+    return Lookup(pairs)
+
+
+def choice_lookup(choices) -> Lookup:
+    """A model field's choices by value and by their English and Russian labels."""
+    pairs = []
+    for value, label in choices:
+        pairs.append((value, value))
+        for language in ("en", "ru"):
+            with translation.override(language):
+                pairs.append((str(label), value))
+    return Lookup(pairs)
+
+
+def limited(value: str, *, field: str, limit: int) -> str:
+    if len(value) > limit:
+        raise Rejected(
+            _("At most %(count)d characters.") % {"count": limit}, field=field
+        )
+    return value
+
+
+class Importer:
+    """One kind of record. Subclasses declare `fields` and implement `write()`."""
+
+    entity: ClassVar[str]
+    object_type: ClassVar[str]
+    fields: ClassVar[list[Field]]
+    # Named in the job's summary: e.g. "company.imported" events.
+    event: ClassVar[str] = ""
+
+    def __init__(self, *, actor) -> None:
+        self.actor = actor
+
+    def check_rights(self) -> None:
+        """Refuse the whole job when the actor may not create such records."""
+        visibility.ensure_can_create(actor=self.actor, object_type=self.object_type)
+
+    def missing_fields(self, mapped: set[str]) -> list[Field]:
+        """Required fields that no column of the file goes into."""
+        return [f for f in self.fields if f.required and f.name not in mapped]
+
+    def write(self, rows: list[Row]) -> Outcome:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def may_edit(self, obj) -> bool:
+        return visibility.can(self.actor, obj, "edit")
+
+
+def first_by(queryset, name: str, values) -> dict[Any, Any]:
+    """{value: the first record (lowest id) having it} for the values of one batch."""
+    values = [v for v in set(values) if v]
+    found: dict[Any, Any] = {}
+    if not values:
+        return found
+    for obj in queryset.filter(Q(**{f"{name}__in": values})).order_by("id"):
+        found.setdefault(getattr(obj, name), obj)
+    return found
+
+
+def audit_batch(
+    *, actor, model, created: list, updated: list[tuple[Any, dict]], label: str
+) -> None:
+    """Write the history of a batch in one statement and tell the listeners.
+
+    `created` are new records (their history lists the fields the file gave),
+    `updated` pairs of a record and its {field: {"old", "new"}} changes. Bulk
+    writes skip the services, so the batch announces itself as `<entity>.imported`
+    rather than one event per row.
+    """
+    content_type = ContentType.objects.get_for_model(model)
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    now = timezone.now()
+    entries = [
+        AuditEntry(
+            content_type=content_type,
+            object_id=obj.pk,
+            object_repr=str(obj)[:300],
+            action=AuditAction.CREATE,
+            actor_id=actor_id,
+            at=now,
+            changes=changes,
+        )
+        for obj, changes in created
+    ]
+    entries += [
+        AuditEntry(
+            content_type=content_type,
+            object_id=obj.pk,
+            object_repr=str(obj)[:300],
+            action=AuditAction.UPDATE,
+            actor_id=actor_id,
+            at=now,
+            changes=changes,
+        )
+        for obj, changes in updated
+        if changes
+    ]
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    ids = [obj.pk for obj, _changes in created] + [obj.pk for obj, _c in updated]
+    events.emit_batch(
+        f"{events.entity_name(model)}.imported",
+        model,
+        ids,
+        actor=actor,
+        data={
+            "created": [obj.pk for obj, _changes in created],
+            "updated": [obj.pk for obj, _c in updated],
+            "source": label,
+        },
+    )
+
+
+def shown(value: Any) -> Any:
+    """A value as the history shows it (see crm.core.audit)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool | int | str):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
