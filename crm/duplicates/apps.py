@@ -1,8 +1,89 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# Fields whose change may make a record a duplicate of another.
+WATCHED = frozenset(
+    {
+        "last_name",
+        "first_name",
+        "middle_name",
+        "birth_date",
+        "email",
+        "phone",
+        "name",
+        "inn",
+        "kpp",
+        "address",
+        "legal_address",
+        "actual_address",
+    }
+)
+
 
 class DuplicatesConfig(AppConfig):
     name = "crm.duplicates"
     label = "duplicates"
     verbose_name = _("Duplicates")
+
+    def ready(self) -> None:
+        from crm.core import events, registry
+
+        events.subscribe(on_record_event)
+        registry.register_nav(
+            registry.NavItem(
+                key="duplicates",
+                label=_("Duplicates"),
+                url_name="duplicates:pair-list",
+                icon="intersect",
+                order=400,
+                more=True,
+            )
+        )
+        for entity in ("contact", "company"):
+            registry.register_panel(
+                entity,
+                registry.CardPanel(
+                    key="duplicates",
+                    template="duplicates/panel.html",
+                    context=card_panel_context,
+                    order=1,
+                    column="main",
+                ),
+            )
+
+
+def on_record_event(event) -> None:
+    """Check created, changed and imported companies and contacts for duplicates
+    in the background (the event arrives after the write committed)."""
+    if event.entity not in ("contact", "company"):
+        return
+    action = event.name.rsplit(".", 1)[-1]
+    if action == "created" or action == "updated" and WATCHED & set(event.changes):
+        ids = [event.object_id]
+    elif action == "imported":
+        ids = list(event.data.get("ids") or [])
+    else:
+        return
+    if not ids:
+        return
+    from crm.duplicates.tasks import duplicates_check_records
+
+    duplicates_check_records(event.entity, ids)
+
+
+def card_panel_context(request, obj):
+    """The card's warning: open pairs of this record, or the record it was merged
+    into; None (no panel) when there is nothing to say."""
+    from crm.duplicates.selectors import merged_into, pairs_for_record
+
+    entity = obj._meta.model_name
+    if obj.deleted_at is not None:
+        member = merged_into(entity=entity, record_id=obj.pk)
+        if member is None:
+            return None
+        survivor = type(obj).all_objects.filter(pk=member.survivor_id).first()
+        return {"merged_into": survivor, "merge": member.merge}
+    pairs = pairs_for_record(actor=request.user, entity=entity, record_id=obj.pk)
+    if not pairs:
+        return None
+    return {"pairs": pairs, "entity": entity}

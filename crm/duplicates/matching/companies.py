@@ -1,0 +1,129 @@
+"""How two companies are compared: blocking keys and the score of a pair.
+
+The INN identifies a legal entity: the same INN is a duplicate unless both KPP are
+given and differ (branches of one organisation share the INN), and two different
+INNs are two organisations whatever their names. Without an INN, the name with its
+legal form stripped («ООО "Ромашка"» = "Romashka LLC") plus a phone, e-mail or
+address decides.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from crm.duplicates.matching import normalise as n
+from crm.duplicates.matching.contacts import deletions
+from crm.duplicates.matching.scoring import Verdict, decide, name_base
+
+COLUMNS = (
+    "id",
+    "name",
+    "inn",
+    "kpp",
+    "email",
+    "phone",
+    "legal_address",
+    "actual_address",
+)
+
+
+class Firm(NamedTuple):
+    id: int
+    name: str  # skeleton words joined in their order
+    sorted_name: str
+    inn: str
+    kpp: str
+    email: str
+    phone: str
+    mailbox: str
+    address: str
+    cyrillic: bool
+
+
+def prepare(row) -> Firm:
+    pk, name, inn, kpp, email, phone, legal_address, actual_address = row
+    words = n.company_words(name)
+    return Firm(
+        pk,
+        " ".join(words),
+        " ".join(sorted(words)),
+        (inn or "").strip(),
+        (kpp or "").strip(),
+        n.email_key(email),
+        n.phone_key(phone),
+        n.email_local(email),
+        n.address_key(actual_address or legal_address or ""),
+        n.has_cyrillic(name or ""),
+    )
+
+
+NAME_PREFIX = 7
+
+
+def keys(f: Firm) -> list[str]:
+    out = []
+    if f.inn:
+        out.append("i" + f.inn)
+    if f.email:
+        out.append("e" + f.email)
+    if f.phone:
+        out.append("p" + f.phone)
+    if f.sorted_name:
+        out.append("s" + f.sorted_name)
+        compact = f.name.replace(" ", "")
+        out.extend("n" + v for v in deletions(compact[:NAME_PREFIX]) if len(v) > 2)
+    return out
+
+
+def sort_key(f: Firm) -> tuple:
+    return (f.name, f.inn, f.phone)
+
+
+def score(a: Firm, b: Firm) -> Verdict | None:
+    reasons = []
+    if a.name and b.name:
+        name = max(
+            Levenshtein.normalized_similarity(a.name, b.name),
+            fuzz.token_sort_ratio(a.sorted_name, b.sorted_name) / 100,
+        )
+    else:
+        name = 0.0
+    s = name_base(name)
+    if name >= 0.999:
+        reasons.append(
+            "name_transliterated" if a.cyrillic != b.cyrillic else "same_company_name"
+        )
+    elif name >= 0.8:
+        if a.cyrillic != b.cyrillic:
+            reasons.append("name_transliterated")
+        if a.cyrillic == b.cyrillic or name < 0.98:
+            reasons.append("name_typo")
+    if a.inn and b.inn:
+        if a.inn == b.inn:
+            if a.kpp and b.kpp and a.kpp != b.kpp:
+                s = max(s, 0.5) + 0.15
+                reasons.append("same_inn")
+                reasons.append("different_kpp")
+            else:
+                s += 0.5
+                reasons.append("same_inn")
+        else:
+            s -= 0.6
+            reasons.append("different_inn")
+    if a.email and a.email == b.email:
+        s += 0.3
+        reasons.append("same_email")
+    if a.phone and a.phone == b.phone:
+        s += 0.3
+        reasons.append("same_phone")
+    if (
+        a.address
+        and b.address
+        and Levenshtein.normalized_similarity(a.address, b.address) >= 0.9
+    ):
+        s += 0.15
+        reasons.append("similar_address")
+    return decide(s, reasons)
