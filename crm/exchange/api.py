@@ -1,3 +1,145 @@
+"""The HTTP exchange protocol that 1C uses with sites, at /api/v1/exchange/1c.
+
+1C calls `?type=catalog|sale&mode=…` in this order: `checkauth` (HTTP Basic
+sign-in of a CRM user; the answer names a cookie 1C returns on every later
+call), `init`, `file&filename=…` (the body, possibly in several parts that are
+appended), `import&filename=…` (repeated while the answer is `progress`), and
+for orders `query` (XML of orders and invoices changed since the last exchange)
+and `success`. Text answers are windows-1251, as 1C reads them; XML declares
+UTF-8, which 1C's XML reader honours.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.contrib.auth import authenticate
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router
 
+from crm.core.errors import Forbidden
+from crm.exchange.commerceml.reader import CommerceMLError
+from crm.exchange.models import ExchangeRun, RunStatus
+from crm.exchange.services.access import can_exchange
+from crm.exchange.services.files import run_receive, safe_filename
+from crm.exchange.services.sessions import (
+    COOKIE,
+    sale_query,
+    sale_success,
+    session_find,
+    session_start,
+)
+
 router = Router(tags=["exchange"])
+
+FILE_LIMIT = 100 * 1024 * 1024
+
+
+def _text(*lines: str) -> HttpResponse:
+    body = "\n".join(lines) + "\n"
+    return HttpResponse(
+        body.encode("cp1251", errors="replace"),
+        content_type="text/plain; charset=windows-1251",
+    )
+
+
+def _failure(message) -> HttpResponse:
+    return _text("failure", str(message).replace("\n", " "))
+
+
+def _basic_user(request):
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _sep, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        decoded = base64.b64decode(value.strip()).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        try:
+            decoded = base64.b64decode(value.strip()).decode("cp1251")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+    username, _sep, password = decoded.partition(":")
+    return authenticate(request, username=username, password=password)
+
+
+def _import(session, user, filename: str) -> HttpResponse:
+    from crm.exchange.tasks import exchange_run_import
+
+    try:
+        name = safe_filename(filename)
+    except CommerceMLError as error:
+        return _failure(error.message)
+    run = ExchangeRun.objects.filter(session=session, filename=name).first()
+    if run is None:
+        return _failure(
+            _("The file %(name)s was not received in this session.") % {"name": name}
+        )
+    claimed = ExchangeRun.objects.filter(pk=run.pk, status=RunStatus.RECEIVED).update(
+        status=RunStatus.RUNNING
+    )
+    if claimed:
+        exchange_run_import(run.pk, user.pk)
+    run.refresh_from_db()
+    if run.status == RunStatus.DONE:
+        return _text("success")
+    if run.status == RunStatus.FAILED:
+        return _failure(run.message)
+    return _text("progress")
+
+
+@router.api_operation(
+    ["GET", "POST"],
+    "/exchange/1c",
+    auth=None,
+    operation_id="exchange_1c_protocol",
+    summary="The 1C site exchange protocol (CommerceML 2)",
+)
+def exchange_1c(request, type: str = "catalog", mode: str = "", filename: str = ""):  # noqa: A002 - 1C names it so
+    if mode == "checkauth":
+        user = _basic_user(request)
+        if user is None:
+            return _failure(_("Wrong user name or password."))
+        if not can_exchange(user):
+            return _failure(
+                _(
+                    "Only administrators and the exchange user may exchange data with 1C."
+                )
+            )
+        session = session_start(actor=user, kind=type)
+        return _text("success", COOKIE, session.token)
+    session = session_find(request.COOKIES.get(COOKIE))
+    if session is None or not can_exchange(session.user):
+        return _failure(_("Sign in first (mode=checkauth)."))
+    user = session.user
+    try:
+        if mode == "init":
+            return _text("zip=no", f"file_limit={FILE_LIMIT}")
+        if mode == "file":
+            run_receive(
+                actor=user, session=session, filename=filename, chunk=request.body
+            )
+            if type == "sale":
+                # 1C does not call `import` for the files of orders: import now.
+                return _import(session, user, filename)
+            return _text("success")
+        if mode == "import":
+            return _import(session, user, filename)
+        if mode == "query" and type == "sale":
+            return StreamingHttpResponse(
+                sale_query(actor=user, session=session),
+                content_type="application/xml; charset=utf-8",
+            )
+        if mode == "success" and type == "sale":
+            sale_success(actor=user, session=session)
+            return _text("success")
+    except CommerceMLError as error:
+        return _failure(error.message)
+    except Forbidden as error:
+        return _failure(error.message)
+    return _failure(
+        _("Unknown request: type=%(type)s, mode=%(mode)s.")
+        % {"type": type, "mode": mode}
+    )
