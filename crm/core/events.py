@@ -43,6 +43,18 @@ class Event:
 
 
 _listeners: list[Callable[[Event], None]] = []
+# Events people can subscribe to (webhooks), by name, with a label for the pages.
+_catalogue: dict[str, Any] = {}
+
+
+def register_event(name: str, label: Any) -> None:
+    """Offer an event to subscribers: an app that emits `request.status_changed`
+    registers the name here in its `AppConfig.ready()`, and webhooks can carry it."""
+    _catalogue.setdefault(name, label)
+
+
+def event_catalogue() -> dict[str, Any]:
+    return dict(sorted(_catalogue.items()))
 
 
 def subscribe(listener: Callable[[Event], None]) -> None:
