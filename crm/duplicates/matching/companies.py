@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from crm.duplicates.matching import normalise as n
 from crm.duplicates.matching.contacts import deletions
@@ -86,7 +86,7 @@ def score(a: Firm, b: Firm) -> Verdict | None:
     reasons = []
     if a.name and b.name:
         name = max(
-            Levenshtein.normalized_similarity(a.name, b.name),
+            OSA.normalized_similarity(a.name, b.name),
             fuzz.token_sort_ratio(a.sorted_name, b.sorted_name) / 100,
         )
     else:
@@ -122,7 +122,7 @@ def score(a: Firm, b: Firm) -> Verdict | None:
     if (
         a.address
         and b.address
-        and Levenshtein.normalized_similarity(a.address, b.address) >= 0.9
+        and OSA.normalized_similarity(a.address, b.address) >= 0.9
     ):
         s += 0.15
         reasons.append("similar_address")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from crm.duplicates.matching import normalise as n
 from crm.duplicates.matching.scoring import Verdict, decide, name_base
@@ -108,7 +108,7 @@ def sort_key(p: Person) -> tuple:
 def _sim(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
-    return Levenshtein.normalized_similarity(a, b)
+    return OSA.normalized_similarity(a, b)
 
 
 def score(a: Person, b: Person) -> Verdict | None:

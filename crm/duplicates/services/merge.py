@@ -378,7 +378,15 @@ def duplicates_merge(
             if ids:
                 moved.setdefault(_label(related, fk), {})[str(other.pk)] = ids
 
-    points_added = _keep_contact_ways(survivor, others)
+    replaced = [
+        (kind, before[name])
+        for kind, name in (
+            (ContactPointKind.EMAIL, "email"),
+            (ContactPointKind.PHONE, "phone"),
+        )
+        if before.get(name)
+    ]
+    points_added = _keep_contact_ways(survivor, others, replaced)
     refresh_search_text(survivor)
 
     merge = Merge.objects.create(
@@ -426,9 +434,10 @@ def _forget_prefetched(obj) -> None:
         cache.clear()
 
 
-def _keep_contact_ways(survivor, others: list) -> list[int]:
-    """Add the others' main phones and e-mails the survivor lacks as its further
-    ones; returns the created rows' ids (an undo deletes them)."""
+def _keep_contact_ways(survivor, others: list, replaced: list) -> list[int]:
+    """Add the others' main phones and e-mails the survivor lacks, and its own
+    that the merge replaced, as its further ones; returns the created rows' ids
+    (an undo deletes them)."""
     owner = "company" if survivor._meta.model_name == "company" else "contact"
     have = {
         (kind, value.lower() if kind == ContactPointKind.EMAIL else value)
@@ -439,28 +448,31 @@ def _keep_contact_ways(survivor, others: list) -> list[int]:
     have.add((ContactPointKind.EMAIL, (survivor.email or "").lower()))
     have.add((ContactPointKind.PHONE, survivor.phone or ""))
     created = []
+    ways = list(replaced)
     for other in others:
-        for kind, value in (
+        ways += [
             (ContactPointKind.EMAIL, other.email),
             (ContactPointKind.PHONE, other.phone),
-        ):
-            key = (kind, value.lower() if kind == ContactPointKind.EMAIL else value)
-            if not value or key in have:
-                continue
-            have.add(key)
-            point = ContactPoint.objects.create(
-                kind=kind,
-                value=value,
-                label=str(_("from merge"))[:50],
-                **{owner: survivor},
-            )
-            created.append(point.pk)
+        ]
+    for kind, value in ways:
+        key = (kind, value.lower() if kind == ContactPointKind.EMAIL else value)
+        if not value or key in have:
+            continue
+        have.add(key)
+        point = ContactPoint.objects.create(
+            kind=kind,
+            value=value,
+            label=str(_("from merge"))[:50],
+            **{owner: survivor},
+        )
+        created.append(point.pk)
     return created
 
 
 def _close_pairs(entity: str, ids: set[int], actor) -> None:
-    """Pairs among the merged records are done; pairs of a merged record with a
-    record outside the merge are moved to the survivor's queue by the next check."""
+    """Pairs among the merged records are done. Pairs of a merged record with a
+    record outside the merge stay, hidden while it is in the trash (the queue shows
+    live records only), and come back if the merge is undone."""
     now = timezone.now()
     DuplicatePair.objects.filter(
         entity=entity, a_id__in=ids, b_id__in=ids, status=PairStatus.OPEN
