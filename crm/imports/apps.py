@@ -6,3 +6,8 @@ class ImportConfig(AppConfig):
     name = "crm.imports"
     label = "imports"
     verbose_name = _("Import")
+
+    def ready(self) -> None:
+        from crm.imports import views
+
+        views.register()

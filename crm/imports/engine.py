@@ -87,13 +87,13 @@ def run(
     dry_run: bool = False,
     skip: int = 0,
     on_batch: BatchHook | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
     totals: Totals | None = None,
 ) -> Totals:
     """Import (or check) the rows of `table` after the first `skip` data rows."""
     columns = [(int(i), name) for i, name in mapping.items() if name]
     totals = totals or Totals()
-    for chunk in _batches(table.rows(skip=skip), batch_size):
+    for chunk in _batches(table.rows(skip=skip), batch_size or BATCH_SIZE):
         rows = [
             Row(
                 number,

@@ -11,6 +11,7 @@ event per batch.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, ClassVar
 
 from django.db import models
@@ -148,10 +149,9 @@ class BulkImporter(Importer):
             obj.version += 1
             fields.update(changes)
         if updated:
-            attnames = {self.model._meta.get_field(f).attname for f in fields}
             self.model.all_objects.bulk_update(
                 [obj for obj, _c in updated],
-                sorted(attnames | {"updated_at", "version", "search_text"}),
+                sorted(fields | {"updated_at", "version", "search_text"}),
                 batch_size=500,
             )
         self.after_write(written)
@@ -172,7 +172,7 @@ class BulkImporter(Importer):
             if old == value:
                 continue
             if changes is not None:
-                label = name[:-3] if name.endswith("_id") else name
+                label = _field_names(self.model).get(name, name)
                 entry = changes.setdefault(label, {"old": self.display(name, old)})
                 entry["new"] = self.display(name, value)
             setattr(obj, name, value)
@@ -182,7 +182,7 @@ class BulkImporter(Importer):
         for name in self.audited:
             value = getattr(obj, name)
             if value not in (None, "", False):
-                label = name[:-3] if name.endswith("_id") else name
+                label = _field_names(self.model).get(name, name)
                 changes[label] = {"old": None, "new": self.display(name, value)}
         return changes
 
@@ -202,6 +202,12 @@ class BulkImporter(Importer):
         for pk, kind, value in rows:
             result.setdefault(pk, {}).setdefault(kind, []).append(value)
         return result
+
+
+@cache
+def _field_names(model) -> dict[str, str]:
+    """{attname: field name}: `industry_id` → `industry`, `external_id` stays."""
+    return {f.attname: f.name for f in model._meta.concrete_fields}
 
 
 def required(values: dict, name: str, message) -> None:

@@ -53,7 +53,7 @@ COMPANY_FIELDS = [
     Field("ogrn", _l("OGRN"), ("огрн", "огрнип")),
     Field("industry", _l("industry"), ("отрасль", "сфера деятельности")),
     Field("size", _l("size"), ("размер",)),
-    Field("relation", _l("relation"), ("тип отношений", "тип", "type")),
+    Field("relation", _l("relation"), ("отношения", "тип отношений", "тип", "type")),
     Field("category", _l("category"), ("категория",)),
     Field("email", _l("e-mail"), ("email", "почта", "эл почта", "электронная почта")),
     Field("phone", _l("phone"), ("телефон", "тел", "tel")),
