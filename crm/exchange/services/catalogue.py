@@ -209,6 +209,8 @@ class CatalogueImport:
 
     def flush_products(self) -> None:
         batch, self.products = self.products, []
+        if not batch:
+            return
         checked = []
         for data in batch:
             values = self._check_product(data)
@@ -343,6 +345,8 @@ class CatalogueImport:
 
     def flush_offers(self) -> None:
         batch, self.offers = self.offers, []
+        if not batch:
+            return
         base_ids = {o["id"].split("#")[0] for o in batch if o["id"]}
         bases = {
             p.external_id: p

@@ -18,6 +18,7 @@ from crm.core.errors import DomainError, Forbidden
 from crm.customers.models import Company, Contact
 from crm.customers.services.companies import company_create, company_update
 from crm.customers.services.contacts import contact_create
+from crm.customers.services.records import clean_scalar
 from crm.exchange.services.catalogue import label
 from crm.exchange.services.ids import own_pk
 from crm.exchange.services.report import Report
@@ -51,6 +52,14 @@ def find_company(data: dict[str, Any]) -> Company | None:
         if exact is not None:
             return exact
     return candidates.first()
+
+
+def _stored(name: str, value: Any) -> Any:
+    """The value as the company service would store it (a phone in E.164…), so
+    an unchanged counterparty is seen as unchanged."""
+    errors: dict = {}
+    stored = clean_scalar(Company, name, value, errors)
+    return value if errors else stored
 
 
 def _values(data: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +108,11 @@ def counterparty_import(
                     and own_pk("company", data["id"]) is None
                 ):
                     values["external_id"] = data["id"][:100]
-                changed = {k: v for k, v in values.items() if getattr(company, k) != v}
+                changed = {
+                    k: v
+                    for k, v in values.items()
+                    if getattr(company, k) != _stored(k, v)
+                }
                 if changed:
                     company = company_update(actor=actor, company=company, **changed)
                     report.count("counterparty", "updated")
