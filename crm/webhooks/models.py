@@ -101,6 +101,4 @@ class Delivery(models.Model):
         return f"{self.event} → {self.subscription_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "webhooks:delivery-detail", args=[self.subscription_id, self.pk]
-        )
+        return reverse("webhooks:delivery-detail", args=[self.subscription_id, self.pk])

@@ -80,6 +80,7 @@ def get_export(request, job_id: int):
 @router.get(
     "/exports/{job_id}/file",
     operation_id="export_job_file",
+    url_name="export_job_file",
     response={200: None},
     openapi_extra={
         "responses": {

@@ -44,12 +44,18 @@ def test_export_list_does_csv_with_filters_columns_and_only_visible_rows(
     # given: the manager's contacts, one without an e-mail, and a colleague's
     company = CompanyFactory(name="ООО «Ромашка»", curator=manager)
     anna = ContactFactory(
-        last_name="Антонова", first_name="Анна", email="anna@example.com", curator=manager
+        last_name="Антонова",
+        first_name="Анна",
+        email="anna@example.com",
+        curator=manager,
     )
     EmploymentFactory(contact=anna, company=company, job_title="Директор")
     ContactFactory(last_name="Борисов", first_name="Борис", email="", curator=manager)
     ContactFactory(
-        last_name="Чужой", first_name="Олег", email="o@example.com", curator=other_manager
+        last_name="Чужой",
+        first_name="Олег",
+        email="o@example.com",
+        curator=other_manager,
     )
     client.force_login(manager)
     # when: the filtered list goes out with chosen columns

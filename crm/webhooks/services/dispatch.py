@@ -114,9 +114,7 @@ def _subscribers(name: str) -> list[WebhookSubscription]:
     # across processes (the default cache is per process).
     return [
         s
-        for s in WebhookSubscription.objects.filter(is_active=True).only(
-            "id", "events"
-        )
+        for s in WebhookSubscription.objects.filter(is_active=True).only("id", "events")
         if name in s.events
     ]
 
@@ -147,9 +145,7 @@ def create_deliveries(
         )
     created = Delivery.objects.bulk_create(deliveries)
     if not all(d.pk for d in created):  # backends that return no ids
-        created = list(
-            Delivery.objects.filter(uuid__in=[d.uuid for d in deliveries])
-        )
+        created = list(Delivery.objects.filter(uuid__in=[d.uuid for d in deliveries]))
     return created
 
 

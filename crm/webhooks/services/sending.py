@@ -85,7 +85,9 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirects)
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
+def _post(
+    url: str, body: bytes, headers: dict[str, str]
+) -> tuple[int | None, str, str]:
     """(status code, response excerpt, error) of one POST."""
     resolve_allowed(url)
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310 — http(s) only, checked by check_url
@@ -108,7 +110,9 @@ def _claim(delivery_id: int, now: dt.datetime) -> bool:
     )
 
 
-def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> Delivery | None:
+def delivery_attempt(
+    *, delivery_id: int, now: dt.datetime | None = None
+) -> Delivery | None:
     """Make one attempt at a due delivery; None when it is not due or taken.
 
     Idempotent for the queue: a task re-run for a delivery already sent, failed or

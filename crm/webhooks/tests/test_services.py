@@ -34,7 +34,9 @@ def _verify(secret: str, request: dict) -> bool:
         secret.encode(), timestamp.encode() + b"." + request["body"], hashlib.sha256
     ).hexdigest()
     fresh = abs(time.time() - int(timestamp)) < 300
-    return fresh and hmac.compare_digest(headers["x-crm-signature"], f"sha256={expected}")
+    return fresh and hmac.compare_digest(
+        headers["x-crm-signature"], f"sha256={expected}"
+    )
 
 
 def _company(actor, name="ООО «Ромашка»", **fields):
@@ -194,7 +196,9 @@ def test_webhook_retries_with_backoff_until_the_receiver_accepts(
     assert deliveries_send_due(now=timezone.now()) == 0
     assert len(receiver.requests) == 1
     # when: it runs after it, and after the next wait
-    assert deliveries_send_due(now=delivery.next_attempt_at + dt.timedelta(seconds=1)) == 1
+    assert (
+        deliveries_send_due(now=delivery.next_attempt_at + dt.timedelta(seconds=1)) == 1
+    )
     delivery.refresh_from_db()
     assert delivery.attempts == 2
     assert delivery.next_attempt_at - delivery.last_attempt_at == BACKOFF[1]
@@ -206,7 +210,9 @@ def test_webhook_retries_with_backoff_until_the_receiver_accepts(
     assert len(receiver.requests) == 3
     assert all(_verify(secret, r) for r in receiver.requests)
     ids = {
-        v for r in receiver.requests for k, v in r["headers"].items()
+        v
+        for r in receiver.requests
+        for k, v in r["headers"].items()
         if k.lower() == "x-crm-delivery"
     }
     assert len(ids) == 1
@@ -314,3 +320,87 @@ def test_signature_covers_timestamp_and_body():
     assert signature("s", 1, b"{}") != signature("t", 1, b"{}")
     expected = hmac.new(b"s", b"1.{}", hashlib.sha256).hexdigest()
     assert signature("s", 1, b"{}") == f"sha256={expected}"
+
+
+def test_webhook_payload_of_a_deal_stage_change(
+    admin_user, manager, receiver, django_capture_on_commit_callbacks
+):
+    from crm.sales.services.deals import deal_move_stage
+    from crm.sales.tests.factories_deals import make_deal, open_stages
+
+    # given: a subscription to stage changes only, and a deal
+    webhook_create(
+        actor=admin_user, name="BI", url=receiver.url, events=["deal.stage_changed"]
+    )
+    deal = make_deal(manager)
+    first, second = open_stages()[:2]
+    # when: the deal moves forward
+    with django_capture_on_commit_callbacks(execute=True):
+        deal_move_stage(actor=manager, deal=deal, stage=second)
+    # then: one delivery with both stages and the deal as it is now
+    [body] = receiver.bodies()
+    assert body["event"] == "deal.stage_changed"
+    assert body["object"]["type"] == "deal"
+    assert body["object"]["id"] == deal.pk
+    assert body["object"]["stage_id"] == second.pk
+    assert body["data"]["from_stage"]["id"] == first.pk
+    assert body["data"]["to_stage"] == {
+        "id": second.pk,
+        "name": second.name,
+        "kind": second.kind,
+    }
+    assert body["actor"]["username"] == manager.username
+
+
+def test_webhook_payload_of_an_import_batch(
+    admin_user, manager, receiver, django_capture_on_commit_callbacks
+):
+    from crm.core import events
+    from crm.customers.models import Contact
+    from crm.customers.tests.factories import ContactFactory
+
+    # given
+    webhook_create(
+        actor=admin_user, name="ERP", url=receiver.url, events=["contact.imported"]
+    )
+    contacts = [ContactFactory(curator=manager) for _n in range(3)]
+    # when: an import announces its batch
+    with django_capture_on_commit_callbacks(execute=True):
+        events.emit_batch(
+            "contact.imported",
+            Contact,
+            [c.pk for c in contacts],
+            actor=manager,
+            data={"job": 7},
+        )
+    # then: one delivery for the batch, listing the rows
+    [body] = receiver.bodies()
+    assert body["event"] == "contact.imported"
+    assert body["object"] == {
+        "type": "contact",
+        "id": None,
+        "ids": [c.pk for c in contacts],
+    }
+    assert body["data"] == {"job": 7}
+
+
+def test_webhook_event_dispatch_for_an_event_a_later_app_registers(
+    admin_user, receiver, django_capture_on_commit_callbacks
+):
+    from crm.core import events
+    from crm.customers.tests.factories import CompanyFactory
+
+    # given: a later app offers its own event by registering a name only
+    events.register_event("company.rated", "Company rated")
+    webhook_create(
+        actor=admin_user, name="ERP", url=receiver.url, events=["company.rated"]
+    )
+    company = CompanyFactory()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        events.emit("company.rated", company, data={"stars": 5})
+    events._catalogue.pop("company.rated")
+    # then
+    [body] = receiver.bodies()
+    assert body["event"] == "company.rated"
+    assert body["data"] == {"stars": 5}
