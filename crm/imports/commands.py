@@ -162,13 +162,13 @@ def _import(*, entity, path, mapping_path, dry_run, user, echo) -> int:
         rejects.close()
     elapsed = max(time.monotonic() - started, 1e-6)
     summary = _(
-        "Created %(created)s, updated %(updated)s, rejected %(rejected)s "
-        "of %(rows)s rows in %(seconds).1f s (%(speed)s rows/s)."
+        "Created %(created)s, updated %(updated)s, unchanged %(unchanged)s, "
+        "rejected %(rejected)s of %(rows)s rows in %(seconds).1f s (%(speed)s rows/s)."
     )
     if dry_run:
         summary = _(
             "Dry run, nothing saved: would create %(created)s, update %(updated)s, "
-            "reject %(rejected)s of %(rows)s rows in %(seconds).1f s "
+            "leave %(unchanged)s unchanged, reject %(rejected)s of %(rows)s rows in %(seconds).1f s "
             "(%(speed)s rows/s)."
         )
     echo(
@@ -176,6 +176,7 @@ def _import(*, entity, path, mapping_path, dry_run, user, echo) -> int:
         % {
             "created": totals.created,
             "updated": totals.updated,
+            "unchanged": totals.unchanged,
             "rejected": totals.rejected,
             "rows": totals.rows,
             "seconds": elapsed,

@@ -31,6 +31,11 @@ class Totals:
     created: int = 0
     updated: int = 0
     rejected: int = 0
+    @property
+    def unchanged(self) -> int:
+        """Rows that matched a record and had nothing new for it."""
+        return self.rows - self.created - self.updated - self.rejected
+
     # Data lines of the file done (blank ones too): where a resumed job starts.
     done: int = 0
 

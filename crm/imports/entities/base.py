@@ -150,56 +150,66 @@ def first_by(queryset, name: str, values) -> dict[Any, Any]:
     return found
 
 
+_AUDIT_COLUMNS = (
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "action",
+    "actor_id",
+    "at",
+    "changes",
+)
+
+
 def audit_batch(
-    *, actor, model, created: list, updated: list[tuple[Any, dict]], label: str
+    *, actor, model, created: list[tuple[int, str, dict]], updated: list, label: str
 ) -> None:
     """Write the history of a batch in one statement and tell the listeners.
 
-    `created` are new records (their history lists the fields the file gave),
-    `updated` pairs of a record and its {field: {"old", "new"}} changes. Bulk
-    writes skip the services, so the batch announces itself as `<entity>.imported`
-    rather than one event per row.
+    `created` are (id, name, {field: {"old", "new"}}) of new records (their history
+    lists the fields the file gave), `updated` pairs of a record and its changes.
+    Bulk writes skip the services, so the batch announces itself as
+    `<entity>.imported` rather than one event per row.
     """
-    content_type = ContentType.objects.get_for_model(model)
+    from crm.imports.writing import Inserter
+
+    content_type_id = ContentType.objects.get_for_model(model).pk
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     now = timezone.now()
     entries = [
-        AuditEntry(
-            content_type=content_type,
-            object_id=obj.pk,
-            object_repr=str(obj)[:300],
-            action=AuditAction.CREATE,
-            actor_id=actor_id,
-            at=now,
-            changes=changes,
-        )
-        for obj, changes in created
+        {
+            "content_type_id": content_type_id,
+            "object_id": pk,
+            "object_repr": name[:300],
+            "action": AuditAction.CREATE,
+            "actor_id": actor_id,
+            "at": now,
+            "changes": changes,
+        }
+        for pk, name, changes in created
     ]
     entries += [
-        AuditEntry(
-            content_type=content_type,
-            object_id=obj.pk,
-            object_repr=str(obj)[:300],
-            action=AuditAction.UPDATE,
-            actor_id=actor_id,
-            at=now,
-            changes=changes,
-        )
+        {
+            "content_type_id": content_type_id,
+            "object_id": obj.pk,
+            "object_repr": str(obj)[:300],
+            "action": AuditAction.UPDATE,
+            "actor_id": actor_id,
+            "at": now,
+            "changes": changes,
+        }
         for obj, changes in updated
         if changes
     ]
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
-    ids = [obj.pk for obj, _changes in created] + [obj.pk for obj, _c in updated]
+    Inserter(AuditEntry, _AUDIT_COLUMNS).insert(entries)
+    created_ids = [pk for pk, _name, _changes in created]
+    updated_ids = [obj.pk for obj, _changes in updated]
     events.emit_batch(
         f"{events.entity_name(model)}.imported",
         model,
-        ids,
+        created_ids + updated_ids,
         actor=actor,
-        data={
-            "created": [obj.pk for obj, _changes in created],
-            "updated": [obj.pk for obj, _c in updated],
-            "source": label,
-        },
+        data={"created": created_ids, "updated": updated_ids, "source": label},
     )
 
 

@@ -4,9 +4,11 @@ the tables that reach a million rows.
 A row matches an existing record by each of `match_keys` in turn (the external ID
 first, then the INN or the e-mail); a match is updated — only with the cells the
 file fills, an empty cell never erases a value — and the rest are created. Rows of
-one batch that match each other fold into one record. The history gets one entry
-per record, written with one statement; the listeners hear one `<entity>.imported`
-event per batch.
+one batch that match each other fold into one record. New records are plain dicts
+of column values written by `crm.imports.writing` (model instances cost more than
+the rest of the row); matched ones are model instances saved with `bulk_update`,
+and only when something changed. The history gets one entry per record, written
+with one statement; the listeners hear one `<entity>.imported` event per batch.
 """
 
 from __future__ import annotations
@@ -28,11 +30,29 @@ from crm.imports.entities.base import (
     first_by,
     shown,
 )
+from crm.imports.writing import Inserter, reserve_ids
 
 
 class BulkImporter(Importer):
     model: ClassVar[type[models.Model]]
     match_keys: ClassVar[tuple[str, ...]] = ("external_id",)
+    # Attnames of the model a file may fill; new records are written with these.
+    audited: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *, actor) -> None:
+        super().__init__(actor=actor)
+        self.inserter = Inserter(
+            self.model,
+            (
+                "id",
+                "created_at",
+                "updated_at",
+                "created_by_id",
+                *self.audited,
+                "search_text",
+            ),
+        )
+        self.labels = [(name, _field_names(self.model)[name]) for name in self.audited]
 
     def clean(self, row: Row) -> dict[str, Any]:  # pragma: no cover - abstract
         """The row's non-empty values as model attributes; raises Rejected."""
@@ -45,27 +65,24 @@ class BulkImporter(Importer):
     def display(self, name: str, value: Any) -> Any:
         return shown(value)
 
-    def new(self, values: dict[str, Any]):
-        obj = self.model()
-        now = timezone.now()
-        obj.created_at = now
-        obj.updated_at = now
-        obj.created_by = self.actor
-        for name, value in values.items():
-            if not name.startswith("_"):
-                setattr(obj, name, value)
-        if getattr(obj, "curator_id", None) is None:
-            obj.curator_id = self.actor.pk
-        return obj
-
     def check_new(self, values: dict[str, Any]) -> None:
         """Refuse a row that would create a record without its required fields."""
 
-    def search_text(self, obj, points: dict) -> str:  # pragma: no cover - abstract
+    def name_of(self, record: dict[str, Any]) -> str:  # pragma: no cover - abstract
+        """How the history names a new record (its `str()`)."""
+        raise NotImplementedError
+
+    def search_text(self, record, points: dict) -> str:  # pragma: no cover
+        """`build_search_text()` of a record: a dict of values or a model instance."""
         raise NotImplementedError
 
     def after_write(self, rows: list[tuple[Any, dict]]) -> None:
         """Write what hangs off the records (a contact's place of work)."""
+
+    def new(self, values: dict[str, Any]) -> dict[str, Any]:
+        record = {k: v for k, v in values.items() if not k.startswith("_")}
+        record.setdefault("curator_id", self.actor.pk)
+        return record
 
     def write(self, rows: list[Row]) -> Outcome:
         outcome = Outcome()
@@ -85,108 +102,128 @@ class BulkImporter(Importer):
             found[key] = first_by(manager, key, (v.get(key) for _r, v in cleaned))
 
         pending: dict[tuple[str, Any], Any] = {}
-        created: list = []
+        created: list[dict[str, Any]] = []
         changed: dict[int, tuple[Any, dict]] = {}
         written: list[tuple[Any, dict]] = []
+        keys = self.match_keys
         for row, values in cleaned:
-            obj = None
-            for key in self.match_keys:
+            target = None
+            for key in keys:
                 value = values.get(key)
                 if value:
-                    obj = pending.get((key, value)) or found[key].get(value)
-                    if obj is not None:
+                    target = pending.get((key, value)) or found[key].get(value)
+                    if target is not None:
                         break
-            if obj is None:
+            if target is None:
                 try:
                     self.check_new(values)
                 except DomainError as error:
                     outcome.reject(row, error)
                     continue
-                obj = self.new(values)
-                created.append(obj)
+                target = self.new(values)
+                created.append(target)
                 outcome.created += 1
-            elif obj.pk is None:
-                self._apply(obj, values, None)
+            elif isinstance(target, dict):
+                target.update((k, v) for k, v in values.items() if k[0] != "_")
             else:
-                if obj.deleted_at is not None:
-                    outcome.reject(
-                        row,
-                        _(
-                            "The record «%(name)s» with this external ID is in the "
-                            "trash: restore it first."
-                        )
-                        % {"name": obj},
-                        "external_id",
-                    )
+                refusal = self._refusal(target)
+                if refusal:
+                    outcome.reject(row, refusal, "external_id")
                     continue
-                if not self.may_edit(obj):
-                    outcome.reject(
-                        row,
-                        _("This row matches «%(name)s», which you may not change.")
-                        % {"name": obj},
-                    )
-                    continue
-                if obj.pk not in changed:
-                    changed[obj.pk] = (obj, {})
-                    outcome.updated += 1
-                self._apply(obj, values, changed[obj.pk][1])
-            for key in self.match_keys:
-                if getattr(obj, key, None):
-                    pending[(key, getattr(obj, key))] = obj
-            written.append((obj, values))
+                changes = changed.setdefault(target.pk, (target, {}))[1]
+                self._apply(target, values, changes)
+            for key in keys:
+                value = target.get(key) if isinstance(target, dict) else None
+                if value is None and not isinstance(target, dict):
+                    value = getattr(target, key, None)
+                if value:
+                    pending[(key, value)] = target
+            written.append((target, values))
 
-        updated = list(changed.values())
-        points = self.contact_points([obj for obj, _c in updated])
-        for obj in created:
-            obj.search_text = self.search_text(obj, {})
-        for obj, _changes in updated:
-            obj.search_text = self.search_text(obj, points.get(obj.pk, {}))
-        self.model.objects.bulk_create(created, batch_size=1000)
-        now = timezone.now()
-        fields = set()
-        for obj, changes in updated:
-            obj.updated_at = now
-            obj.version += 1
-            fields.update(changes)
-        if updated:
-            self.model.all_objects.bulk_update(
-                [obj for obj, _c in updated],
-                sorted(fields | {"updated_at", "version", "search_text"}),
-                batch_size=500,
-            )
-        self.after_write(written)
+        self._insert(created)
+        updated = self._update([pair for pair in changed.values() if pair[1]])
+        outcome.updated += len(updated)
+        self.after_write(
+            [(t["id"] if isinstance(t, dict) else t.pk, v) for t, v in written]
+        )
+        labels = self.labels
+        display = self.display
         audit_batch(
             actor=self.actor,
             model=self.model,
-            created=[(obj, self._created_changes(obj)) for obj in created],
+            created=[
+                (
+                    record["id"],
+                    self.name_of(record),
+                    {
+                        label: {"old": None, "new": display(name, record[name])}
+                        for name, label in labels
+                        if record.get(name) not in (None, "", False)
+                    },
+                )
+                for record in created
+            ],
             updated=updated,
             label="import",
         )
         return outcome
 
-    def _apply(self, obj, values: dict[str, Any], changes: dict | None) -> None:
+    def _refusal(self, obj) -> str:
+        if obj.deleted_at is not None:
+            return _(
+                "The record «%(name)s» with this external ID is in the trash: "
+                "restore it first."
+            ) % {"name": obj}
+        if not self.may_edit(obj):
+            return _("This row matches «%(name)s», which you may not change.") % {
+                "name": obj
+            }
+        return ""
+
+    def _insert(self, created: list[dict[str, Any]]) -> None:
+        if not created:
+            return
+        now = timezone.now()
+        actor_id = self.actor.pk
+        for record, pk in zip(
+            created, reserve_ids(self.model, len(created)), strict=True
+        ):
+            record["id"] = pk
+            record["created_at"] = now
+            record["updated_at"] = now
+            record["created_by_id"] = actor_id
+            record["search_text"] = self.search_text(record, {})
+        self.inserter.insert(created)
+
+    def _update(self, updated: list[tuple[Any, dict]]) -> list[tuple[Any, dict]]:
+        if not updated:
+            return []
+        points = self.contact_points([obj for obj, _c in updated])
+        now = timezone.now()
+        fields: set[str] = set()
+        for obj, changes in updated:
+            obj.updated_at = now
+            obj.version += 1
+            obj.search_text = self.search_text(obj, points.get(obj.pk, {}))
+            fields.update(changes)
+        self.model.all_objects.bulk_update(
+            [obj for obj, _c in updated],
+            sorted(fields | {"updated_at", "version", "search_text"}),
+            batch_size=500,
+        )
+        return updated
+
+    def _apply(self, obj, values: dict[str, Any], changes: dict) -> None:
+        names = _field_names(self.model)
         for name, value in values.items():
-            if name.startswith("_"):
+            if name[0] == "_":
                 continue
             old = getattr(obj, name)
             if old == value:
                 continue
-            if changes is not None:
-                label = _field_names(self.model).get(name, name)
-                entry = changes.setdefault(label, {"old": self.display(name, old)})
-                entry["new"] = self.display(name, value)
+            entry = changes.setdefault(names[name], {"old": self.display(name, old)})
+            entry["new"] = self.display(name, value)
             setattr(obj, name, value)
-
-    def _created_changes(self, obj) -> dict:
-        changes = {}
-        for name in self.audited:
-            value = getattr(obj, name)
-            if value not in (None, "", False):
-                label = _field_names(self.model).get(name, name)
-                changes[label] = {"old": None, "new": self.display(name, value)}
-        return changes
-
-    audited: ClassVar[tuple[str, ...]] = ()
 
     def contact_points(self, objs) -> dict[int, dict[str, list[str]]]:
         """Further phones and e-mails of updated records, for their search text."""
@@ -208,6 +245,13 @@ class BulkImporter(Importer):
 def _field_names(model) -> dict[str, str]:
     """{attname: field name}: `industry_id` → `industry`, `external_id` stays."""
     return {f.attname: f.name for f in model._meta.concrete_fields}
+
+
+def value_of(record, name: str) -> Any:
+    """A field of a new record (a dict) or of a saved one (an instance)."""
+    if isinstance(record, dict):
+        return record.get(name) or ""
+    return getattr(record, name) or ""
 
 
 def required(values: dict, name: str, message) -> None:

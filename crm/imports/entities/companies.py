@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -28,7 +29,7 @@ from crm.imports.entities.base import (
     reference_lookup,
     user_lookup,
 )
-from crm.imports.entities.bulk import BulkImporter, required
+from crm.imports.entities.bulk import BulkImporter, required, value_of
 from crm.imports.fields import Field
 
 COMPANY_FIELDS = [
@@ -205,11 +206,15 @@ class CompanyImporter(BulkImporter):
     def check_new(self, values: dict[str, Any]) -> None:
         required(values, "name", _("Enter the company's name."))
 
-    def search_text(self, obj, points: dict) -> str:
+    def name_of(self, record: dict[str, Any]) -> str:
+        return record.get("name", "")
+
+    def search_text(self, record, points: dict) -> str:
+        get = partial(value_of, record)
         return parse.search_text(
-            texts=[obj.name, obj.full_name, obj.inn, obj.ogrn, obj.email]
+            texts=[get("name"), get("full_name"), get("inn"), get("ogrn"), get("email")]
             + points.get("email", []),
-            phones=[obj.phone, *points.get("phone", [])],
+            phones=[get("phone"), *points.get("phone", [])],
         )
 
 

@@ -4,6 +4,7 @@ when the CRM does not know it yet."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -24,8 +25,9 @@ from crm.imports.entities.base import (
     reference_lookup,
     user_lookup,
 )
-from crm.imports.entities.bulk import BulkImporter, required
+from crm.imports.entities.bulk import BulkImporter, required, value_of
 from crm.imports.fields import Field
+from crm.imports.writing import Inserter, reserve_ids
 
 CONTACT_FIELDS = [
     Field("external_id", _l("external ID"), ("id", "код", "внешний код", "guid")),
@@ -114,6 +116,22 @@ class ContactImporter(BulkImporter):
             },
         }
         self.companies: dict[tuple[str, str], Any] = {}
+        self.company_inserter = Inserter(
+            Company,
+            (
+                "id",
+                "name",
+                "inn",
+                "curator_id",
+                "created_by_id",
+                "created_at",
+                "updated_at",
+                "search_text",
+            ),
+        )
+        self.employment_inserter = Inserter(
+            Employment, ("contact_id", "company_id", "job_title", "is_primary")
+        )
         self.may_create_companies = visibility.can_create(actor, "company")
 
     def display(self, name: str, value: Any) -> Any:
@@ -188,11 +206,28 @@ class ContactImporter(BulkImporter):
             return []
         return [f for f in self.fields if f.name == "first_name"]
 
-    def search_text(self, obj, points: dict) -> str:
+    def name_of(self, record: dict[str, Any]) -> str:
+        return " ".join(
+            p
+            for p in (
+                record.get("last_name"),
+                record.get("first_name"),
+                record.get("middle_name"),
+            )
+            if p
+        )
+
+    def search_text(self, record, points: dict) -> str:
+        get = partial(value_of, record)
         return parse.search_text(
-            texts=[obj.last_name, obj.first_name, obj.middle_name, obj.email]
+            texts=[
+                get("last_name"),
+                get("first_name"),
+                get("middle_name"),
+                get("email"),
+            ]
             + points.get("email", []),
-            phones=[obj.phone, *points.get("phone", [])],
+            phones=[get("phone"), *points.get("phone", [])],
         )
 
     # --- companies -------------------------------------------------------------
@@ -206,14 +241,16 @@ class ContactImporter(BulkImporter):
         }
         self._load_companies(wanted_inns, wanted_names)
         kept = []
-        new_companies: dict[tuple[str, str], Company] = {}
+        new_companies: dict[tuple[str, str], dict] = {}
         for row, values in cleaned:
             inn, name = values.get("_company_inn", ""), values.get("_company", "")
             if not inn and not name:
                 kept.append((row, values))
                 continue
             key = ("inn", inn) if inn else ("name", name.casefold())
-            company = self.companies.get(key) or new_companies.get(key)
+            company = self.companies.get(key)
+            if company is None:
+                company = new_companies.get(key)
             if company is None:
                 if not name:
                     outcome.reject(
@@ -230,9 +267,11 @@ class ContactImporter(BulkImporter):
                         "company",
                     )
                     continue
-                company = self._new_company(name=name, inn=inn)
+                company = {"name": name, "inn": inn}
                 new_companies[key] = company
-            elif company.pk and not visibility.can(self.actor, company, "view"):
+            elif not isinstance(company, dict) and not visibility.can(
+                self.actor, company, "view"
+            ):
                 outcome.reject(
                     row,
                     _("You may not see the company «%(name)s».") % {"name": company},
@@ -242,20 +281,41 @@ class ContactImporter(BulkImporter):
             values["_company_obj"] = company
             kept.append((row, values))
         if new_companies:
-            created = list(new_companies.values())
-            Company.objects.bulk_create(created, batch_size=1000)
+            self._insert_companies(list(new_companies.values()))
             self.companies.update(new_companies)
-            audit_batch(
-                actor=self.actor,
-                model=Company,
-                created=[
-                    (c, {k: {"old": None, "new": v} for k, v in _company_audit(c)})
-                    for c in created
-                ],
-                updated=[],
-                label="import",
-            )
         return kept
+
+    def _insert_companies(self, records: list[dict]) -> None:
+        now = timezone.now()
+        curator = str(self.actor)
+        for record, pk in zip(records, reserve_ids(Company, len(records)), strict=True):
+            record.update(
+                id=pk,
+                curator_id=self.actor.pk,
+                created_by_id=self.actor.pk,
+                created_at=now,
+                updated_at=now,
+                search_text=parse.search_text(texts=[record["name"], record["inn"]]),
+            )
+        self.company_inserter.insert(records)
+        audit_batch(
+            actor=self.actor,
+            model=Company,
+            created=[
+                (
+                    r["id"],
+                    r["name"],
+                    {
+                        "name": {"old": None, "new": r["name"]},
+                        **({"inn": {"old": None, "new": r["inn"]}} if r["inn"] else {}),
+                        "curator": {"old": None, "new": curator},
+                    },
+                )
+                for r in records
+            ],
+            updated=[],
+            label="import",
+        )
 
     def _load_companies(self, inns: set[str], names: set[str]) -> None:
         if len(self.companies) > self.COMPANY_CACHE:
@@ -267,27 +327,15 @@ class ContactImporter(BulkImporter):
         for name, company in first_by(Company.objects, "name", names).items():
             self.companies[("name", name.casefold())] = company
 
-    def _new_company(self, *, name: str, inn: str) -> Company:
-        now = timezone.now()
-        company = Company(
-            name=name,
-            inn=inn,
-            curator=self.actor,
-            created_by=self.actor,
-            created_at=now,
-            updated_at=now,
-        )
-        company.search_text = parse.search_text(texts=[name, inn])
-        return company
-
     # --- places of work -----------------------------------------------------------
 
-    def after_write(self, rows: list[tuple[Any, dict]]) -> None:
+    def after_write(self, rows: list[tuple[int, dict]]) -> None:
         links = {}
-        for contact, values in rows:
+        for contact_id, values in rows:
             company = values.get("_company_obj")
             if company is not None:
-                links[(contact.pk, company.pk)] = values.get("_job_title", "")
+                company_id = company["id"] if isinstance(company, dict) else company.pk
+                links[(contact_id, company_id)] = values.get("_job_title", "")
         if not links:
             return
         contact_ids = {c for c, _co in links}
@@ -302,19 +350,12 @@ class ContactImporter(BulkImporter):
             if (contact_id, company_id) in existing:
                 continue
             new.append(
-                Employment(
-                    contact_id=contact_id,
-                    company_id=company_id,
-                    job_title=title,
-                    is_primary=contact_id not in employed,
-                )
+                {
+                    "contact_id": contact_id,
+                    "company_id": company_id,
+                    "job_title": title,
+                    "is_primary": contact_id not in employed,
+                }
             )
             employed.add(contact_id)
-        Employment.objects.bulk_create(new, batch_size=2000)
-
-
-def _company_audit(company: Company):
-    yield "name", company.name
-    if company.inn:
-        yield "inn", company.inn
-    yield "curator", str(company.curator) if company.curator_id else None
+        self.employment_inserter.insert(new)

@@ -24,11 +24,11 @@ def test_import_command_maps_field_name_headers_and_exits_0(admin_user, tmp_path
     code, output = _run(path)
     assert code == 0, output
     assert Company.objects.count() == 2
-    assert "Created 2, updated 0, rejected 0 of 2 rows" in output
+    assert "Created 2, updated 0, unchanged 0, rejected 0 of 2 rows" in output
     # a second run matches by external ID
     code, output = _run(path)
     assert code == 0
-    assert "Created 0, updated 2" in output
+    assert "Created 0, updated 0, unchanged 2" in output
     assert Company.objects.count() == 2
 
 

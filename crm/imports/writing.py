@@ -1,0 +1,124 @@
+"""Raw inserts of a batch's new rows: `executemany` on SQLite, `COPY` on PostgreSQL.
+
+Building a model instance and letting the ORM prepare every value costs more than
+the rest of an import row together (measured: 60 % of the time at 20,000 contacts),
+so new records travel as dicts of column values and go in with one statement per
+table. Ids are reserved up front so a batch can link its rows (a contact to its
+company, a history entry to its record) before writing them.
+
+Pitfalls: call these inside the batch's transaction. On SQLite that transaction
+holds the database's only write lock (`BEGIN IMMEDIATE`), so reading the highest id
+and moving `sqlite_sequence` past the block cannot race another writer; on
+PostgreSQL the ids come from the table's own sequence.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, models
+
+
+def reserve_ids(model: type[models.Model], count: int) -> Sequence[int]:
+    """Reserve `count` ids of a table (consecutive on SQLite)."""
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    quoted = connection.ops.quote_name(table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, "id"])
+            sequence = cursor.fetchone()[0]
+            # Other writers may take ids meanwhile: these need not be consecutive.
+            cursor.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608
+        first = cursor.fetchone()[0] + 1
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            found = cursor.fetchone()
+            if found is not None:
+                first = max(first, found[0] + 1)
+                cursor.execute(
+                    "UPDATE sqlite_sequence SET seq = %s WHERE name = %s",
+                    [first + count - 1, table],
+                )
+            else:
+                cursor.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)",
+                    [table, first + count - 1],
+                )
+        return range(first, first + count)
+
+
+class Inserter:
+    """The insert of one model with a fixed list of columns (attnames).
+
+    Columns left out get their field's default, the same for every row.
+    """
+
+    def __init__(self, model: type[models.Model], columns: Sequence[str]) -> None:
+        self.model = model
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        self.columns = list(columns)
+        rest = [
+            f
+            for f in model._meta.concrete_fields
+            if f.attname not in self.columns and not f.primary_key
+        ]
+        self.names = [fields[c].column for c in self.columns] + [f.column for f in rest]
+        self.tail = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
+        self.adapters = [_adapter(fields[c]) for c in self.columns]
+        self.defaults = {
+            c: (None if fields[c].null else fields[c].get_default())
+            for c in self.columns
+        }
+
+    def insert(self, records: list[dict[str, Any]]) -> None:
+        if not records:
+            return
+        adapters = list(zip(self.columns, self.adapters, strict=True))
+        defaults = self.defaults
+        rows = [
+            tuple(
+                adapt(record.get(column, defaults[column]))
+                if adapt
+                else record.get(column, defaults[column])
+                for column, adapt in adapters
+            )
+            + self.tail
+            for record in records
+        ]
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(n) for n in self.names)
+        connection.ensure_connection()
+        if connection.vendor == "postgresql":
+            sql = f"COPY {table} ({names}) FROM STDIN"
+            with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(self.names))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - names from model metadata
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+
+def _adapter(field):
+    """How a Python value becomes what the driver takes, chosen once per column."""
+    if isinstance(field, models.JSONField):
+        return lambda value: json.dumps(value, ensure_ascii=False)
+    if connection.vendor != "sqlite":
+        return None
+    if isinstance(field, models.DateTimeField):
+        adapt = connection.ops.adapt_datetimefield_value
+        return lambda value: None if value is None else adapt(value)
+    if isinstance(field, models.DateField):
+        return lambda value: None if value is None else value.isoformat()
+    if isinstance(field, models.DecimalField):
+        return lambda value: None if value is None else str(value)
+    return None
