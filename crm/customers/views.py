@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -45,6 +45,7 @@ from crm.customers.forms import (
     point_rows,
 )
 from crm.customers.models import REFERENCE_MODELS, Company, Contact, LegalForm
+from crm.customers.vcards import VERSIONS, contact_vcard, contact_vcards
 
 
 def domain_errors(view: Callable) -> Callable:
@@ -500,6 +501,7 @@ def _contact_spec(actor, custom: list[CustomField]) -> ListSpec:
     return ListSpec(
         key="contacts",
         export_key="customers.contacts",
+        extra={"vcard_url": reverse("customers:contact-vcard-list")},
         title=gettext_lazy("Contacts"),
         columns=columns,
         default_columns=["name", "company", "job_title", "phone", "email", "tags"],
@@ -871,3 +873,48 @@ def tag_delete(request, pk: int):
     services.tag_delete(actor=request.user, tag=tag)
     messages.success(request, _("Tag “%(name)s” deleted.") % {"name": tag.name})
     return redirect("customers:tag-list")
+
+
+# --- vCard ----------------------------------------------------------------------------
+
+
+def _vcard_version(request) -> str:
+    wanted = request.GET.get("version", "3.0")
+    return wanted if wanted in VERSIONS else "3.0"
+
+
+@login_required
+@domain_errors
+def contact_vcard_download(request, pk: int):
+    """The contact as a .vcf file for an address book."""
+    contact = selectors.contact_get(actor=request.user, contact_id=pk)
+    card = contact_vcard(
+        contact,
+        version=_vcard_version(request),
+        url=request.build_absolute_uri(contact.get_absolute_url()),
+    )
+    response = HttpResponse(
+        card.encode("utf-8"), content_type="text/vcard; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="contact-{contact.pk}.vcf"'
+    return response
+
+
+@login_required
+def contact_vcard_list(request):
+    """Every contact of the list under its current filters, as one .vcf stream."""
+    _spec, queryset, _form = contact_listing(request.user, request.GET)
+    base = request.build_absolute_uri("/").rstrip("/")
+    response = StreamingHttpResponse(
+        (
+            card.encode("utf-8")
+            for card in contact_vcards(
+                queryset.iterator(chunk_size=1000),
+                version=_vcard_version(request),
+                base_url=base,
+            )
+        ),
+        content_type="text/vcard; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="contacts.vcf"'
+    return response
