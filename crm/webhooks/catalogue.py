@@ -32,6 +32,8 @@ ACTIONS = {
     "restored": _("restored from the trash"),
     "imported": _("imported (a batch)"),
 }
+# Events a service emits itself, shown after the entity's record events.
+SPECIAL = {"deal": {"stage_changed": _("Deal: moved to another stage")}}
 PING = "webhook.ping"
 
 
@@ -41,11 +43,12 @@ def register_defaults() -> None:
             register_event(
                 f"{entity}.{action}", format_lazy("{}: {}", entity_label, action_label)
             )
-    register_event("deal.stage_changed", _("Deal: moved to another stage"))
+        for action, label in SPECIAL.get(entity, {}).items():
+            register_event(f"{entity}.{action}", label)
 
 
 def events() -> dict:
-    """Every event name on offer, with its label, in name order."""
+    """Every event name on offer, with its label, grouped by entity."""
     return event_catalogue()
 
 
