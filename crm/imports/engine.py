@@ -31,6 +31,7 @@ class Totals:
     created: int = 0
     updated: int = 0
     rejected: int = 0
+
     @property
     def unchanged(self) -> int:
         """Rows that matched a record and had nothing new for it."""

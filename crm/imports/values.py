@@ -160,3 +160,23 @@ def search_text(*, texts=(), phones=()) -> str:
 
             result.extend(phone_words(number))
     return " ".join(dict.fromkeys(result))
+
+
+class Memo:
+    """A checker that remembers its answers for values that repeat down a file (a
+    company's INN on each of its people's rows); forgets all past `size`."""
+
+    def __init__(self, check, size: int = 100_000) -> None:
+        self.check = check
+        self.size = size
+        self.known: dict[str, str] = {}
+
+    def __call__(self, value: str, *, field: str) -> str:
+        known = self.known.get(value)
+        if known is not None:
+            return known
+        result = self.check(value, field=field)
+        if len(self.known) >= self.size:
+            self.known.clear()
+        self.known[value] = result
+        return result

@@ -116,7 +116,15 @@ def _adapter(field):
         return None
     if isinstance(field, models.DateTimeField):
         adapt = connection.ops.adapt_datetimefield_value
-        return lambda value: None if value is None else adapt(value)
+        last: list = [None, None]
+
+        def adapt_datetime(value):
+            # A batch's rows share their timestamps: convert each one once.
+            if value is not last[0]:
+                last[0], last[1] = value, None if value is None else adapt(value)
+            return last[1]
+
+        return adapt_datetime
     if isinstance(field, models.DateField):
         return lambda value: None if value is None else value.isoformat()
     if isinstance(field, models.DecimalField):

@@ -204,7 +204,8 @@ class CompanyImporter(BulkImporter):
         return values
 
     def check_new(self, values: dict[str, Any]) -> None:
-        required(values, "name", _("Enter the company's name."))
+        if not values.get("name"):
+            required(values, "name", _("Enter the company's name."))
 
     def name_of(self, record: dict[str, Any]) -> str:
         return record.get("name", "")

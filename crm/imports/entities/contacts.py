@@ -116,6 +116,8 @@ class ContactImporter(BulkImporter):
             },
         }
         self.companies: dict[tuple[str, str], Any] = {}
+        self.today = timezone.localdate()
+        self.inns = parse.Memo(validation.clean_inn)
         self.company_inserter = Inserter(
             Company,
             (
@@ -178,15 +180,13 @@ class ContactImporter(BulkImporter):
                         message=_("There is no active user «%(value)s»."),
                     )
                 elif name == "company_inn":
-                    values["company_inn"] = validation.clean_inn(
-                        text, field="company_inn"
-                    )
+                    values["company_inn"] = self.inns(text, field="company_inn")
                 elif name.startswith("consent_"):
                     values[name] = parse.parse_bool(text, field=name)
             except DomainError as error:
                 errors.setdefault(error.field or name, []).append(error.message)
         birth = values.get("birth_date")
-        if birth and birth > timezone.localdate():
+        if birth and birth > self.today:
             errors.setdefault("birth_date", []).append(
                 _("The birth date is in the future.")
             )
@@ -199,7 +199,8 @@ class ContactImporter(BulkImporter):
         return values
 
     def check_new(self, values: dict[str, Any]) -> None:
-        required(values, "first_name", _("Enter the person's first name."))
+        if not values.get("first_name"):
+            required(values, "first_name", _("Enter the person's first name."))
 
     def missing_fields(self, mapped: set[str]) -> list[Field]:
         if mapped & {"first_name", "full_name"}:
