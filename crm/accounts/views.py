@@ -39,6 +39,7 @@ from crm.accounts.services import (
     user_update,
     user_update_preferences,
 )
+from crm.core import registry
 from crm.core.errors import DomainError, NotFound
 from crm.core.forms import apply_domain_error
 from crm.core.listing import Column, ListSpec, link, list_context, list_template
@@ -142,6 +143,8 @@ def _render_profile(request, *, form=None, token_form=None, new_key=None, status
             "token_form": token_form or ApiTokenForm(),
             "tokens": selectors.api_token_list(actor=request.user),
             "new_key": new_key,
+            # Higher apps add blocks (the calendar address) through the registry.
+            "panels": registry.render_panels("profile", request, request.user),
         },
         status=status,
     )

@@ -15,6 +15,12 @@ def _panel(kind: str, entity: str):
     return context
 
 
+def _profile_calendar(request, user):
+    from crm.activities.views.calendar import profile_panel_context
+
+    return profile_panel_context(request, user)
+
+
 def _task_export(actor, params):
     from crm.activities.views.tasks import task_listing
 
@@ -53,6 +59,16 @@ class ActivitiesConfig(AppConfig):
                 icon="check2-square",
                 order=40,
             )
+        )
+        register_panel(
+            "profile",
+            CardPanel(
+                key="activities-calendar",
+                template="activities/panels/profile_calendar.html",
+                context=_profile_calendar,
+                order=50,
+                column="main",
+            ),
         )
         for entity in ("company", "contact"):
             register_panel(

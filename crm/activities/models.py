@@ -245,3 +245,25 @@ class Attachment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("activities:attachment-download", args=[self.pk])
+
+
+class CalendarFeed(models.Model):
+    """A user's secret calendar address (`/calendar/<token>.ics`).
+
+    Calendar programs cannot sign in, so the token in the address is the key: it
+    is long and random, shown only on the owner's profile, and resetting it makes
+    the old address stop working at once.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar address")
+        verbose_name_plural = _("calendar addresses")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -1,9 +1,20 @@
 from django.urls import path
 
 from crm.activities import views
+from crm.activities.views import calendar
 
 app_name = "activities"
 urlpatterns = [
+    path(
+        "calendar/<str:token>.ics",
+        calendar.calendar_feed,
+        name="calendar-feed",
+    ),
+    path(
+        "calendar/reset/",
+        calendar.calendar_feed_reset_view,
+        name="calendar-reset",
+    ),
     path("my-day/", views.my_day_view, name="my-day"),
     path("tasks/", views.task_list_view, name="task-list"),
     path("tasks/new/", views.task_create_view, name="task-create"),
