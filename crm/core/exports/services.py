@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import zoneinfo
 
 from django.conf import settings
 from django.core.files import File
@@ -137,6 +138,14 @@ def export_job_create(*, actor, list_key: str, query, format: str) -> ExportJob:
     return job
 
 
+def _zone(user):
+    """The user's time zone, as their pages use it (the site's when unset)."""
+    try:
+        return zoneinfo.ZoneInfo(user.time_zone) if user.time_zone else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def export_job_run(*, job_id: int) -> ExportJob | None:
     """Write a queued export's file and tell its owner where to download it.
 
@@ -151,7 +160,10 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
         status=ExportStatus.RUNNING, progress=0, error=""
     )
     owner = job.owner
-    with translation.override(job.language or owner.language or None):
+    with (
+        translation.override(job.language or owner.language or None),
+        timezone.override(_zone(owner)),
+    ):
         try:
             rows = export_rows(
                 actor=owner, list_key=job.list_key, query=job.query, format=job.format

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -56,7 +57,9 @@ def export_list(request, key: str, format: str):
     disposition = f'attachment; filename="{rows.filename()}"'
     if format == ExportFormat.CSV:
         response = StreamingHttpResponse(
-            writing.csv_chunks(rows.header, rows.body(), writing.csv_delimiter()),
+            _as_the_page(
+                writing.csv_chunks(rows.header, rows.body(), writing.csv_delimiter())
+            ),
             content_type=CONTENT_TYPES[format],
         )
         response["Content-Disposition"] = disposition
@@ -71,6 +74,23 @@ def export_list(request, key: str, format: str):
         filename=rows.filename(),
         content_type=CONTENT_TYPES[format],
     )
+
+
+def _as_the_page(chunks):
+    """Stream in the language and time zone of the request.
+
+    The server reads a streaming response after the middleware has returned (and
+    reset the user's time zone), so dates would otherwise come out in the site's
+    zone rather than as the page showed them.
+    """
+    language = translation.get_language()
+    zone = timezone.get_current_timezone()
+
+    def stream():
+        with translation.override(language), timezone.override(zone):
+            yield from chunks
+
+    return stream()
 
 
 @require_GET

@@ -245,3 +245,29 @@ def test_cell_text_strips_links_and_defuses_formulas():
     assert _defuse("+7 900 000-00-00") == "+7 900 000-00-00"
     assert _defuse("-5") == "-5"
     assert _defuse("@SUM") == "'@SUM"
+
+
+def test_export_list_writes_dates_in_the_users_time_zone(
+    client, make_user, django_capture_on_commit_callbacks, settings
+):
+    import datetime as dt
+
+    # given: a user in Vladivostok and a contact created at 20:00 UTC on 1 January
+    user = make_user(role="sales", time_zone="Asia/Vladivostok")
+    ContactFactory(
+        last_name="Иванов",
+        curator=user,
+        created_at=dt.datetime(2026, 1, 1, 20, 0, tzinfo=dt.UTC),
+    )
+    client.force_login(user)
+    query = "cols=name&cols=created_at"
+    # when: downloaded at once and through a background job
+    rows = _csv(client.get(_url("customers.contacts", "csv", query)))
+    settings.CRM_EXPORT_SYNC_LIMIT = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(_url("customers.contacts", "csv", query))
+    job = ExportJob.objects.get(owner=user)
+    text = job.file.open("rb").read().decode("utf-8-sig")
+    # then: both say 2 January, as the page does
+    assert rows[1][1] == "01/02/2026"
+    assert "01/02/2026" in text
