@@ -82,15 +82,25 @@ def sort_key(f: Firm) -> tuple:
     return (f.name, f.inn, f.phone)
 
 
+def name_similarity(a: Firm, b: Firm) -> float:
+    if not (a.name and b.name):
+        return 0.0
+    return max(
+        OSA.normalized_similarity(a.name, b.name),
+        fuzz.token_sort_ratio(a.sorted_name, b.sorted_name) / 100,
+    )
+
+
+def linkable(a: Firm, b: Firm) -> bool:
+    """See `contacts.linkable`: alike names, no different INN."""
+    if a.inn and b.inn and a.inn != b.inn:
+        return False
+    return name_similarity(a, b) >= 0.85
+
+
 def score(a: Firm, b: Firm) -> Verdict | None:
     reasons = []
-    if a.name and b.name:
-        name = max(
-            OSA.normalized_similarity(a.name, b.name),
-            fuzz.token_sort_ratio(a.sorted_name, b.sorted_name) / 100,
-        )
-    else:
-        name = 0.0
+    name = name_similarity(a, b)
     s = name_base(name)
     if name >= 0.999:
         reasons.append(

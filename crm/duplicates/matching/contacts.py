@@ -40,13 +40,15 @@ class Person(NamedTuple):
     mailbox: str
     address: str
     cyrillic: bool
-    raw: str
+    raw_last: str
+    raw_first: str
 
 
 def prepare(row) -> Person:
     """Normal forms of one `COLUMNS` row."""
     pk, last, first, middle, birth, email, phone, address = row
     raw = f"{last or ''} {first or ''}"
+    cyrillic = n.has_cyrillic(raw)
     return Person(
         pk,
         n.skeleton(last),
@@ -57,8 +59,9 @@ def prepare(row) -> Person:
         n.phone_key(phone),
         n.email_local(email),
         n.address_key(address) if address else "",
-        n.has_cyrillic(raw),
-        raw.strip().lower(),
+        cyrillic,
+        n.plain(last) if cyrillic else "",
+        n.plain(first) if cyrillic else "",
     )
 
 
@@ -76,9 +79,12 @@ NAME_PREFIX = 6
 def keys(p: Person) -> list[str]:
     """Blocking keys: records that share none are never compared.
 
-    Exact ones (e-mail, phone, mailbox name, birth date with initials) make small
-    blocks; name keys are the one-typo neighbourhood of the surname's first letters
-    plus the first initial, and the sorted pair of names (for swaps).
+    Only identifying values make keys: the e-mail, the phone, the mailbox name, the
+    birth date and the address. The name is what gets compared, not what blocks: a
+    pair with nothing but a similar name is never a duplicate (namesakes are
+    common), and at a million contacts name blocks would compare every Ivanov S.
+    with every other. The check of a new record finds namesakes through the search
+    index instead.
     """
     out = []
     if p.email:
@@ -88,15 +94,11 @@ def keys(p: Person) -> list[str]:
     if p.mailbox:
         out.append("m" + p.mailbox)
     if p.birth and p.last and p.first:
+        # With the initials: a birth date alone makes blocks of ~35 at a million.
         a, b = sorted((p.last[0], p.first[0]))
         out.append(f"b{p.birth}{a}{b}")
-    if p.last and p.first:
-        initial = p.first[0]
-        out.extend(
-            f"n{v}|{initial}" for v in deletions(p.last[:NAME_PREFIX]) if len(v) > 2
-        )
-        a, b = sorted((p.last, p.first))
-        out.append(f"s{a}|{b}")
+    if p.address:
+        out.append("a" + p.address)
     return out
 
 
@@ -111,20 +113,59 @@ def _sim(a: str, b: str) -> float:
     return OSA.normalized_similarity(a, b)
 
 
-def score(a: Person, b: Person) -> Verdict | None:
-    """The score (0..1), decision and reasons of a pair, or None when unlikely."""
-    reasons = []
-    last_r, first_r = _sim(a.last, b.last), _sim(a.first, b.first)
+def _first_sim(a: str, b: str, raw_a: str, raw_b: str) -> float:
+    """Like `_name_sim`, but two different common first names are different."""
+    if a != b and a in n.FIRST_NAMES and b in n.FIRST_NAMES:
+        return 0.0
+    return _name_sim(a, b, raw_a, raw_b)
+
+
+def _name_sim(a: str, b: str, raw_a: str, raw_b: str) -> float:
+    """Similarity of two name parts: of their skeletons, or of the Cyrillic
+    spellings when both have one (a typo costs less there than after
+    transliteration turned one letter into two)."""
+    best = _sim(a, b)
+    if raw_a and raw_b and best < 1.0:
+        best = max(best, _sim(raw_a, raw_b))
+    return best
+
+
+def name_similarity(a: Person, b: Person) -> tuple[float, bool]:
+    """How alike the names are (0..1), and whether first and last are swapped."""
+    last_r = _name_sim(a.last, b.last, a.raw_last, b.raw_last)
+    first_r = _first_sim(a.first, b.first, a.raw_first, b.raw_first)
     if a.last and b.last:
         direct = 0.55 * last_r + 0.45 * first_r
-        swapped = 0.55 * _sim(a.last, b.first) + 0.45 * _sim(a.first, b.last)
+        if min(last_r, first_r) < 0.75:
+            # One part differs by more than a typo: relatives, colleagues.
+            direct = min(direct, 0.6)
+        swapped = 0.55 * _name_sim(
+            a.last, b.first, a.raw_last, b.raw_first
+        ) + 0.45 * _name_sim(a.first, b.last, a.raw_first, b.raw_last)
     else:
         # Only first names known on one side: weaker evidence.
         direct = 0.8 * first_r if (a.last or b.last) else first_r * 0.9
         swapped = 0.0
-    name = direct
     if swapped > direct + 0.1 and swapped >= 0.85:
-        name = swapped
+        return swapped, True
+    return direct, False
+
+
+def linkable(a: Person, b: Person) -> bool:
+    """Whether two records that are each a duplicate of a third may be called
+    duplicates of each other: alike names and nothing that contradicts."""
+    if a.birth and b.birth and a.birth != b.birth:
+        return False
+    if a.middle and b.middle and _sim(a.middle, b.middle) < 0.7:
+        return False
+    return name_similarity(a, b)[0] >= 0.85
+
+
+def score(a: Person, b: Person) -> Verdict | None:
+    """The score (0..1), decision and reasons of a pair, or None when unlikely."""
+    reasons = []
+    name, swapped = name_similarity(a, b)
+    if swapped:
         reasons.append("names_swapped")
     s = name_base(name)
     if name >= 0.999:
@@ -143,22 +184,34 @@ def score(a: Person, b: Person) -> Verdict | None:
         s += 0.35
         reasons.append("same_email")
     elif a.mailbox and a.mailbox == b.mailbox:
-        s += 0.2
+        # "ivanov" at two providers may be two people; "ivanov.s2793" hardly.
+        s += 0.3 if len(a.mailbox) >= 10 or not a.mailbox.isalpha() else 0.15
         reasons.append("same_mailbox")
+    elif a.email and b.email:
+        s -= 0.1
+        reasons.append("different_emails")
     if a.phone and a.phone == b.phone:
         s += 0.35
         reasons.append("same_phone")
+    elif a.phone and b.phone:
+        s -= 0.1
+        reasons.append("different_phones")
     if a.birth and b.birth:
         if a.birth == b.birth:
-            s += 0.3
+            s += 0.35 if name >= 0.8 else 0.25
             reasons.append("same_birth_date")
         else:
             s -= 0.5
             reasons.append("different_birth_dates")
-    if a.middle and b.middle and _sim(a.middle, b.middle) < 0.7:
-        s -= 0.3
-        reasons.append("different_middle_names")
+    if a.middle and b.middle:
+        middle = _sim(a.middle, b.middle)
+        if middle < 0.7:
+            s -= 0.3
+            reasons.append("different_middle_names")
+        elif middle >= 0.9 and name >= 0.8:
+            s += 0.1
+            reasons.append("same_middle_name")
     if a.address and b.address and _sim(a.address, b.address) >= 0.9:
-        s += 0.1
+        s += 0.25
         reasons.append("similar_address")
     return decide(s, reasons)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from crm.duplicates.matching import companies, contacts
+from crm.duplicates.matching.scoring import DUPLICATE
 
 BLOCK_CAP = 40
 WINDOW = 6
@@ -38,6 +39,7 @@ class Spec:
     keys: Callable[[Any], list[str]]
     sort_key: Callable[[Any], tuple]
     score: Callable[[Any, Any], Any]
+    linkable: Callable[[Any, Any], bool]
 
 
 ENTITIES = {
@@ -47,6 +49,7 @@ ENTITIES = {
         contacts.keys,
         contacts.sort_key,
         contacts.score,
+        contacts.linkable,
     ),
     "company": Spec(
         companies.COLUMNS,
@@ -54,6 +57,7 @@ ENTITIES = {
         companies.keys,
         companies.sort_key,
         companies.score,
+        companies.linkable,
     ),
 }
 
@@ -146,10 +150,59 @@ def find_pairs(
             found = _score_chunk(pairs)
     finally:
         _shared.clear()
+    found = link_through_others(found, {item.id: item for item in items}, s)
     found.sort()
     if stats is not None:
         stats["candidates"] = len(found)
     return found
+
+
+LINK_GROUP_LIMIT = 10
+
+
+def link_through_others(found: list[Candidate], by_id: dict, s: Spec) -> list:
+    """Call two records duplicates when each is a duplicate of a third one and
+    nothing contradicts (alike names, no different birth dates or INN).
+
+    A copy typed from memory and another imported from a file may share nothing
+    but the name, while each shares an e-mail or a phone with the original.
+    Groups larger than `LINK_GROUP_LIMIT` are left alone: chains that long are
+    more likely a shared office phone than one person.
+    """
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    for c in found:
+        if c.decision == "duplicate":
+            parent.setdefault(c.a, c.a)
+            parent.setdefault(c.b, c.b)
+            ra, rb = root(c.a), root(c.b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for x in parent:
+        groups.setdefault(root(x), []).append(x)
+    pairs = {(c.a, c.b): c for c in found}
+    for members in groups.values():
+        if not 3 <= len(members) <= LINK_GROUP_LIMIT:
+            continue
+        members.sort()
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                known = pairs.get((a, b))
+                if known is not None and known.decision == "duplicate":
+                    continue
+                if not s.linkable(by_id[a], by_id[b]):
+                    continue
+                reasons = (*(known.reasons if known else ()), "linked_through_another")
+                score = max(known.score if known else 0.0, DUPLICATE)
+                pairs[(a, b)] = Candidate(a, b, score, "duplicate", reasons)
+    return list(pairs.values())
 
 
 def candidates_against(

@@ -18,9 +18,11 @@ _CYR = {
     "ж": "zh", "з": "z", "и": "i", "й": "i", "к": "k", "л": "l", "м": "m",
     "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u",
     "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "",
-    "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya", "і": "i", "ї": "i",
+    "ы": "i", "ь": "", "э": "e", "ю": "iu", "я": "ia", "і": "i", "ї": "i",
     "є": "e", "ў": "u",
 }  # fmt: skip
+# ы, ю, я give no "y": the folds below are for Latin spellings, and a "y" from
+# Cyrillic would fold across letters («Быова» → "byova" → "beva").
 _TRANSLIT = str.maketrans(_CYR)
 # Transliteration variants folded to one form, longest first.
 _FOLDS = (
@@ -70,6 +72,28 @@ LEGAL_FORMS = frozenset(
 _WORDS = re.compile(r"[0-9a-zа-яё]+")
 
 
+# Common first names: two different ones of these are two people, not a typo
+# («Алина» and «Галина» are one letter apart). Stored as skeletons, so a Latin
+# spelling is recognised too.
+_FIRST_NAMES = """
+Александр Алексей Анатолий Андрей Антон Аркадий Арсений Артём Артур Богдан Борис
+Вадим Валентин Валерий Василий Виктор Виталий Владимир Владислав Вячеслав Геннадий
+Георгий Глеб Григорий Даниил Денис Дмитрий Евгений Егор Иван Игорь Илья Кирилл
+Константин Лев Леонид Максим Марк Матвей Михаил Никита Николай Олег Павел Пётр
+Роман Руслан Семён Сергей Станислав Степан Тимофей Тимур Фёдор Филипп Эдуард Юрий
+Яков Ярослав Алина Алла Анастасия Ангелина Анна Антонина Валентина Валерия Варвара
+Вера Вероника Виктория Галина Дарья Диана Евгения Екатерина Елена Елизавета Жанна
+Зинаида Зоя Инна Ирина Карина Кира Кристина Ксения Лариса Лидия Любовь Людмила
+Маргарита Марина Мария Надежда Наталья Нина Оксана Ольга Полина Раиса Светлана
+София Софья Таисия Тамара Татьяна Ульяна Юлия Яна
+"""
+
+
+def plain(text: str) -> str:
+    """Lower case, ё as е, letters only: a Cyrillic name compared as written."""
+    return "".join(ch for ch in (text or "").lower().replace("ё", "е") if ch.isalpha())
+
+
 def has_cyrillic(text: str) -> bool:
     return bool(text) and _CYRILLIC.search(text) is not None
 
@@ -94,6 +118,9 @@ def skeleton(text: str) -> str:
         return ""
     text = text.lower().translate(_TRANSLIT)
     return fold(_LETTERS.sub("", text))
+
+
+FIRST_NAMES = frozenset(skeleton(name) for name in _FIRST_NAMES.split())
 
 
 def email_key(value: str) -> str:
@@ -175,9 +202,12 @@ _TO_CYRILLIC = str.maketrans(
 )  # fmt: skip
 
 
+_PLAIN = str.maketrans({**_CYR, "ы": "y", "ю": "yu", "я": "ya", "й": "y"})
+
+
 def to_latin(text: str) -> str:
     """A plain transliteration to Latin (for database lookups, not for display)."""
-    return (text or "").lower().translate(_TRANSLIT)
+    return (text or "").lower().translate(_PLAIN)
 
 
 def to_cyrillic(text: str) -> str:

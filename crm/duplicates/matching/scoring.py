@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 DUPLICATE = 0.85
-POSSIBLE = 0.6
+# The same name alone (0.6) is below: namesakes are common at a million contacts.
+POSSIBLE = 0.65
 
 
 class Verdict(NamedTuple):
@@ -23,12 +24,10 @@ def name_base(name: float) -> float:
     name is not enough to call a pair a duplicate without another sign."""
     if name >= 0.999:
         return 0.6
-    if name >= 0.9:
-        return 0.55 + (name - 0.9) * 0.5
     if name >= 0.8:
-        return 0.35 + (name - 0.8) * 2
+        return 0.5 + (name - 0.8) * 0.5
     if name >= 0.7:
-        return 0.15 + (name - 0.7) * 2
+        return 0.3 + (name - 0.7) * 2
     return 0.1
 
 

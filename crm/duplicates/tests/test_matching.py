@@ -104,11 +104,63 @@ def test_score_lowers_a_pair_with_different_birth_dates():
     assert different is None or different.score < same.score - 0.3
 
 
-def test_score_calls_the_same_name_alone_possible_not_duplicate():
+def test_score_leaves_out_the_same_name_alone():
     verdict = person_score(
         contact(1, "Иванов", "Сергей"), contact(2, "Иванов", "Сергей")
     )
+    assert verdict is None
+
+
+def test_score_calls_the_same_full_name_with_patronymic_possible():
+    verdict = person_score(
+        contact(1, "Иванов", "Сергей", "Петрович"),
+        contact(2, "Иванов", "Сергей", "Петрович"),
+    )
     assert verdict.decision == "possible"
+
+
+def test_score_keeps_apart_two_common_first_names_a_letter_apart():
+    verdict = person_score(
+        contact(1, "Исаева", "Алина", birth=dt.date(1990, 2, 28)),
+        contact(2, "Исаева", "Галина", birth=dt.date(1990, 2, 28)),
+    )
+    assert verdict is None or verdict.decision == "possible"
+
+
+def test_score_lowers_namesakes_whose_phones_and_emails_differ():
+    verdict = person_score(
+        contact(
+            1,
+            "Иванов",
+            "Сергей",
+            birth=dt.date(1980, 1, 1),
+            phone="+79161111111",
+            email="a@x.ru",
+        ),
+        contact(
+            2,
+            "Иванов",
+            "Сергей",
+            birth=dt.date(1980, 1, 1),
+            phone="+79162222222",
+            email="b@y.ru",
+        ),
+    )
+    assert verdict.decision == "possible"
+    assert "different_phones" in verdict.reasons
+
+
+def test_find_pairs_links_two_copies_through_the_original():
+    # given two copies that share nothing but the name, each sharing something
+    # with the original
+    rows = [
+        (1, "Котов", "Станислав", "", None, "kotov@mail.ru", "+79647058884", ""),
+        (2, "Kotov", "Stanislav", "", None, "", "+79647058884", ""),
+        (3, "Котов", "Стaнислав", "", None, "KOTOV@mail.ru", "", ""),
+    ]
+    pairs = {(c.a, c.b): c for c in find_pairs("contact", rows)}
+    assert pairs[(2, 3)].decision == "duplicate"
+    assert "linked_through_another" in pairs[(2, 3)].reasons
 
 
 def test_score_ignores_relatives_sharing_a_phone():
