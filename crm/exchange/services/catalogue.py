@@ -105,10 +105,13 @@ class CatalogueImport:
             group = ProductGroup.objects.create(
                 name=name, parent=parent, external_id=data["id"][:100]
             )
+            audit.record_create(self.actor, group)
             self.report.count("group", "created")
         elif group.name != name or group.parent_id != (parent.pk if parent else None):
+            before = audit.snapshot(group)
             group.name, group.parent = name, parent
             group.save(update_fields=["name", "parent"])
+            audit.record_update(self.actor, group, before)
             self.report.count("group", "updated")
         else:
             self.report.count("group", "unchanged")
@@ -315,11 +318,14 @@ class CatalogueImport:
             values["external_id"] = data["id"][:100]
         if price_list is None:
             price_list = PriceList.objects.create(**values)
+            audit.record_create(self.actor, price_list)
             self.report.count("price_type", "created")
         elif any(getattr(price_list, k) != v for k, v in values.items()):
+            before = audit.snapshot(price_list)
             for name, value in values.items():
                 setattr(price_list, name, value)
             price_list.save()
+            audit.record_update(self.actor, price_list, before)
             self.report.count("price_type", "updated")
         else:
             self.report.count("price_type", "unchanged")
