@@ -245,3 +245,26 @@ def export_job_get(*, actor, job_id: int) -> ExportJob:
 
 def export_job_list(*, actor):
     return ExportJob.objects.filter(owner=actor)
+
+
+KEEP_DAYS = 7
+
+
+def export_jobs_clean(*, now=None) -> int:
+    """Delete exports older than `CRM_EXPORT_KEEP_DAYS` (7) days with their files.
+
+    Exports are copies of the base, kept only so their owner can download them; old
+    copies left on disk would outlive the visibility rules they were made under.
+    """
+    import datetime as dt
+
+    now = now or timezone.now()
+    days = getattr(settings, "CRM_EXPORT_KEEP_DAYS", KEEP_DAYS)
+    old = ExportJob.objects.filter(created_at__lt=now - dt.timedelta(days=days))
+    removed = 0
+    for job in old.iterator():
+        if job.file:
+            job.file.storage.delete(job.file.name)
+        job.delete()
+        removed += 1
+    return removed

@@ -271,3 +271,31 @@ def test_export_list_writes_dates_in_the_users_time_zone(
     # then: both say 2 January, as the page does
     assert rows[1][1] == "01/02/2026"
     assert "01/02/2026" in text
+
+
+def test_export_jobs_clean_removes_old_exports_with_their_files(
+    manager, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from crm.core.exports.services import export_jobs_clean
+
+    ContactFactory(curator=manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        old = export_job_create(
+            actor=manager, list_key="customers.contacts", query="", format="csv"
+        )
+        new = export_job_create(
+            actor=manager, list_key="customers.contacts", query="", format="csv"
+        )
+    old.refresh_from_db()
+    storage, name = old.file.storage, old.file.name
+    assert storage.exists(name)
+    ExportJob.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=8)
+    )
+    assert export_jobs_clean() == 1
+    assert not storage.exists(name)
+    assert list(ExportJob.objects.all()) == [new]
