@@ -119,7 +119,7 @@ def exchange_upload(request):
     exchange_run_import(run.pk, request.user.pk)
     messages.success(
         request,
-        _("The file %(name)s is received; its import is in the log below.")
+        _("The file %(name)s is received; its import is below.")
         % {"name": run.filename},
     )
     return redirect(reverse("exchange:run-detail", args=[run.pk]))

@@ -121,3 +121,24 @@ def run_receive(
     run.size = (folder / name).stat().st_size
     run.save()
     return run
+
+
+def session_files_forget(*, older_than_days: int = 7) -> int:
+    """Delete the received files of sessions older than `older_than_days`.
+
+    The log (sessions and runs with their reports) stays; only the XML, which can
+    weigh gigabytes and duplicates what was imported, goes. Returns how many
+    session directories were removed.
+    """
+    import datetime as dt
+    import shutil
+
+    limit = timezone.now() - dt.timedelta(days=older_than_days)
+    removed = 0
+    sessions = ExchangeSession.objects.filter(started_at__lt=limit).only("token")
+    for session in sessions.iterator():
+        folder = session_dir(session)
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed

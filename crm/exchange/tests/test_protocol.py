@@ -221,3 +221,25 @@ def test_the_protocol_is_in_the_openapi_schema(client):
     schema = client.get("/api/v1/openapi.json").json()
 
     assert "/api/v1/exchange/1c" in schema["paths"]
+
+
+def test_received_files_of_old_sessions_are_forgotten_but_the_log_stays(
+    client, admin_user, data_dir
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from crm.exchange.models import ExchangeSession
+    from crm.exchange.services.files import session_files_forget
+
+    _sign_in(client, admin_user)
+    _post_file(client, "import.xml", b"<x/>")
+    session = ExchangeSession.objects.get()
+    ExchangeSession.objects.update(started_at=timezone.now() - dt.timedelta(days=8))
+
+    removed = session_files_forget()
+
+    assert removed == 1
+    assert not (data_dir / "exchange" / session.token).exists()
+    assert ExchangeRun.objects.count() == 1
