@@ -89,9 +89,15 @@ _FIRST_NAMES = """
 """
 
 
+_NOT_LETTER = re.compile(r"[^\w]|[\d_]")
+_NOT_DIGIT = re.compile(r"\D")
+
+
 def plain(text: str) -> str:
     """Lower case, ё as е, letters only: a Cyrillic name compared as written."""
-    return "".join(ch for ch in (text or "").lower().replace("ё", "е") if ch.isalpha())
+    if not text:
+        return ""
+    return _NOT_LETTER.sub("", text.lower().replace("ё", "е"))
 
 
 def has_cyrillic(text: str) -> bool:
@@ -112,12 +118,26 @@ def fold(latin: str) -> str:
     return "".join(out)
 
 
+_CACHE_LIMIT = 500_000
+_skeletons: dict[str, str] = {}
+
+
 def skeleton(text: str) -> str:
-    """The comparable form of a word or name: Latin letters, variants folded."""
+    """The comparable form of a word or name: Latin letters, variants folded.
+
+    Names repeat (a million contacts hold a few thousand surnames), so results are
+    kept in a bounded dict: a full scan computes each distinct name once.
+    """
     if not text:
         return ""
-    text = text.lower().translate(_TRANSLIT)
-    return fold(_LETTERS.sub("", text))
+    cached = _skeletons.get(text)
+    if cached is not None:
+        return cached
+    result = fold(_LETTERS.sub("", text.lower().translate(_TRANSLIT)))
+    if len(_skeletons) >= _CACHE_LIMIT:
+        _skeletons.clear()
+    _skeletons[text] = result
+    return result
 
 
 FIRST_NAMES = frozenset(skeleton(name) for name in _FIRST_NAMES.split())
@@ -141,7 +161,9 @@ def phone_key(value: str) -> str:
     are reduced to digits, and a Russian 8XXXXXXXXXX or 10-digit number gets +7."""
     if not value:
         return ""
-    digits = "".join(ch for ch in value if ch.isdigit())
+    if value[0] == "+" and value[1:].isdigit():
+        return value if len(value) >= 8 else ""
+    digits = _NOT_DIGIT.sub("", value)
     if len(digits) == 11 and digits[0] == "8" and not value.lstrip().startswith("+"):
         digits = "7" + digits[1:]
     elif len(digits) == 10 and not value.lstrip().startswith("+"):
