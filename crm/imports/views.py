@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -23,6 +24,13 @@ from crm.imports.entities import fields_of
 from crm.imports.forms import ImportUploadForm, MappingForm, TemplateSaveForm
 
 ERRORS_SHOWN = 50
+# Where the imported records are listed, by entity.
+RECORD_LISTS = {
+    "companies": "customers:company-list",
+    "contacts": "customers:contact-list",
+    "leads": "sales:lead-list",
+    "products": "sales:product-list",
+}
 
 
 def register() -> None:
@@ -97,6 +105,9 @@ def _detail_context(request, job, mapping_form=None) -> dict:
         "errors": errors[:ERRORS_SHOWN],
         "errors_count": errors.count(),
         "editable": job.status in ("uploaded", "checked"),
+        "records_url": reverse(RECORD_LISTS[job.entity])
+        if job.entity in RECORD_LISTS
+        else "",
     }
 
 

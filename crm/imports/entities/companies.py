@@ -56,7 +56,11 @@ COMPANY_FIELDS = [
     Field("size", _l("size"), ("размер",)),
     Field("relation", _l("relation"), ("отношения", "тип отношений", "тип", "type")),
     Field("category", _l("category"), ("категория",)),
-    Field("email", _l("e-mail"), ("email", "почта", "эл почта", "электронная почта")),
+    Field(
+        "email",
+        _l("e-mail"),
+        ("email", "почта", "эл почта", "электронная почта", "эл адрес", "e mail"),
+    ),
     Field("phone", _l("phone"), ("телефон", "тел", "tel")),
     Field("website", _l("web site"), ("сайт", "website", "url", "www")),
     Field("region", _l("region"), ("регион", "город", "city")),

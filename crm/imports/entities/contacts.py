@@ -42,7 +42,11 @@ CONTACT_FIELDS = [
     Field(
         "birth_date", _l("birth date"), ("дата рождения", "день рождения", "birthday")
     ),
-    Field("email", _l("e-mail"), ("email", "почта", "эл почта", "электронная почта")),
+    Field(
+        "email",
+        _l("e-mail"),
+        ("email", "почта", "эл почта", "электронная почта", "эл адрес", "e mail"),
+    ),
     Field("phone", _l("phone"), ("телефон", "тел", "мобильный", "mobile", "tel")),
     Field("address", _l("address"), ("адрес",)),
     Field("source", _l("source"), ("источник",)),
