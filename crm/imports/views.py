@@ -30,6 +30,7 @@ RECORD_LISTS = {
     "contacts": "customers:contact-list",
     "leads": "sales:lead-list",
     "products": "sales:product-list",
+    "deals": "sales:deal-list",
 }
 
 

@@ -8,11 +8,17 @@ from crm.core.errors import DomainError
 def importer_class(entity: str):
     from crm.imports.entities.companies import CompanyImporter
     from crm.imports.entities.contacts import ContactImporter
-    from crm.imports.entities.rows import LeadImporter, ProductImporter
+    from crm.imports.entities.rows import DealImporter, LeadImporter, ProductImporter
 
     classes = {
         cls.entity: cls
-        for cls in (CompanyImporter, ContactImporter, LeadImporter, ProductImporter)
+        for cls in (
+            CompanyImporter,
+            ContactImporter,
+            LeadImporter,
+            ProductImporter,
+            DealImporter,
+        )
     }
     try:
         return classes[entity]

@@ -400,3 +400,44 @@ def test_mapping_templates_are_saved_and_applied_by_header(admin_user, csv_file)
     second = import_apply_template(actor=admin_user, job=second, template=template)
     assert second.mapping == {"0": "external_id", "1": "name"}
     assert MappingTemplate.objects.count() == 1
+
+
+def test_import_of_deals_finds_clients_and_stages_by_name(
+    manager, other_manager, csv_file, run_job
+):
+    from crm.sales.models import Deal
+    from crm.sales.tests.factories import default_pipeline
+
+    pipeline = default_pipeline()
+    stages = list(pipeline.stages.order_by("position"))
+    mine = CompanyFactory(name="Ромашка", curator=manager)
+    CompanyFactory(name="Чужая", curator=other_manager)
+    text = (
+        "Код;Название;Компания;Этап;Сумма;Дата закрытия\n"
+        f"D-1;Поставка;Ромашка;{stages[1].name};1 500 000,00;31.12.2026\n"
+        f"D-2;Чужая сделка;Чужая;{stages[0].name};10;\n"
+        f"D-3;Без этапа;Ромашка;Нет такого;10;\n"
+    )
+    job = run_job(
+        actor=manager,
+        job=import_upload(actor=manager, entity="deals", upload=csv_file(text)),
+    )
+    deal = Deal.objects.get(external_id="D-1")
+    assert (deal.company, deal.stage, deal.owner) == (mine, stages[1], manager)
+    assert deal.amount == Decimal("1500000.00")
+    assert str(deal.expected_close_date) == "2026-12-31"
+    assert job.created_count == 1
+    assert sorted(job.errors.values_list("row", "column")) == [
+        (3, "Компания"),
+        (4, "Этап"),
+    ]
+    # a re-import with a later stage moves the deal, recorded in its stage history
+    text2 = f"Код;Название;Этап\nD-1;Поставка;{stages[2].name}\n"
+    job = run_job(
+        actor=manager,
+        job=import_upload(actor=manager, entity="deals", upload=csv_file(text2)),
+    )
+    deal.refresh_from_db()
+    assert deal.stage == stages[2]
+    assert deal.stage_changes.count() >= 1
+    assert Deal.objects.count() == 1
