@@ -28,7 +28,14 @@ from crm.exchange.services.counterparties import (
 )
 from crm.exchange.services.ids import own_pk
 from crm.exchange.services.report import Report
-from crm.sales.models import Invoice, InvoiceStatus, Order, OrderStatus, Product
+from crm.sales.models import (
+    Invoice,
+    InvoiceStatus,
+    Order,
+    OrderStatus,
+    Product,
+    VatRate,
+)
 from crm.sales.services.catalogue import parse_decimal
 from crm.sales.services.deals import deal_create
 from crm.sales.services.documents import invoice_issue, order_issue
@@ -171,6 +178,18 @@ def _product(line: dict[str, Any]) -> Product | None:
     return None
 
 
+def _vat_rate(value: str | None) -> VatRate | None:
+    """The active VAT rate a 1C line names ("20", "Без НДС"), or None to let the
+    deal take the product's or the default rate."""
+    if value is None:
+        return None
+    try:
+        rate = parse_decimal(value) if value else None
+    except ValueError:
+        return None
+    return VatRate.objects.filter(rate=rate, is_active=True).order_by("pk").first()
+
+
 def _lines(data: dict[str, Any]) -> list[dict[str, Any]]:
     lines = []
     for line in data["lines"]:
@@ -197,6 +216,9 @@ def _lines(data: dict[str, Any]) -> list[dict[str, Any]]:
         product = _product(line)
         if product is not None:
             row["product"] = product
+        rate = _vat_rate(line["vat"])
+        if rate is not None:
+            row["vat_rate"] = rate
         lines.append(row)
     if not lines:
         raise DomainError(_("The document has no lines (Товары)."), field="lines")

@@ -206,3 +206,14 @@ def test_only_exchange_users_may_import(make_user, import_file):
 
     with pytest.raises(Forbidden):
         import_file(manager, commerceml(""))
+
+
+def test_a_line_keeps_the_vat_rate_1c_gave_it(
+    admin_user, import_file, ready_for_documents
+):
+    import_file(admin_user, commerceml(document(lines=line(vat="10"))), "orders.xml")
+
+    order_line = Order.objects.get().lines.get()
+    assert order_line.vat_rate == Decimal("10")
+    assert order_line.total_amount == Decimal("3000.00")
+    assert order_line.vat_amount == Decimal("272.73")
