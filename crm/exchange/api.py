@@ -35,6 +35,8 @@ from crm.exchange.services.sessions import (
 router = Router(tags=["exchange"])
 
 FILE_LIMIT = 100 * 1024 * 1024
+# The CommerceML version we write; 1C (УТ 11 and later) chooses its format by it.
+SCHEMA_VERSION = "2.08"
 
 
 def _text(*lines: str) -> HttpResponse:
@@ -109,14 +111,21 @@ def exchange_1c(request, type: str = "catalog", mode: str = "", filename: str = 
                 )
             )
         session = session_start(actor=user, kind=type)
-        return _text("success", COOKIE, session.token)
-    session = session_find(request.COOKIES.get(COOKIE))
+        # Lines 1–3 are what every 1C version reads; newer ones also take `sessid`.
+        return _text("success", COOKIE, session.token, f"sessid={session.token}")
+    # Some 1C versions send the session in the address instead of the cookie.
+    session = session_find(request.COOKIES.get(COOKIE) or request.GET.get("sessid"))
     if session is None or not can_exchange(session.user):
         return _failure(_("Sign in first (mode=checkauth)."))
     user = session.user
     try:
         if mode == "init":
-            return _text("zip=no", f"file_limit={FILE_LIMIT}")
+            return _text(
+                "zip=no",
+                f"file_limit={FILE_LIMIT}",
+                f"sessid={session.token}",
+                f"version={SCHEMA_VERSION}",
+            )
         if mode == "file":
             run_receive(
                 actor=user, session=session, filename=filename, chunk=request.body

@@ -37,6 +37,7 @@ from crm.sales.models import (
     ProductGroup,
     ProductKind,
 )
+from crm.sales.selectors.documents import deal_scope
 
 CATALOGUE_ID = "crm-catalogue"
 CHUNK = 2000
@@ -402,6 +403,9 @@ def documents_xml(*, actor, since: dt.datetime | None = None) -> Iterator[str]:
     invoices = Invoice.objects.select_related(
         "company", "exchange_link"
     ).prefetch_related(_lines_prefetch())
+    # The exchange user sends only the documents of deals it may see.
+    orders = orders.filter(deal_scope(actor))
+    invoices = invoices.filter(deal_scope(actor))
     if since is not None:
         orders = orders.filter(Q(created_at__gt=since) | Q(status_changed_at__gt=since))
         invoices = invoices.filter(

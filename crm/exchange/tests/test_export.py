@@ -185,3 +185,16 @@ def test_counterparties_export_writes_only_what_the_actor_sees(make_user, admin_
 def test_export_is_refused_to_users_who_may_not_exchange(make_user):
     with pytest.raises(Forbidden):
         catalogue_xml(actor=make_user(role="sales"))
+
+
+def test_documents_export_holds_only_the_deals_the_exchange_user_sees(
+    make_user, admin_user, an_order
+):
+    from crm.exchange.services.access import exchange_user_set
+
+    robot = make_user(role="sales", username="onec")
+    exchange_user_set(actor=admin_user, user=robot)
+
+    content = _bytes(documents_xml(actor=robot))
+
+    assert _items(content, "document") == []

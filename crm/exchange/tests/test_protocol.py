@@ -59,6 +59,16 @@ def test_checkauth_answers_success_the_cookie_name_and_value(client, admin_user)
     assert answer[0] == "success"
     assert answer[1] == COOKIE
     assert len(answer[2]) == 40
+    assert answer[3] == f"sessid={answer[2]}"
+
+
+def test_a_session_given_in_the_address_is_accepted(client, admin_user):
+    token = _sign_in(client, admin_user)[2]
+    client.cookies.clear()
+
+    response = client.get(URL, {"type": "catalog", "mode": "init", "sessid": token})
+
+    assert _lines(response)[0] == "zip=no"
 
 
 def test_checkauth_with_a_wrong_password_answers_failure(client, admin_user):
@@ -99,7 +109,9 @@ def test_init_announces_no_zip_and_the_file_limit(client, admin_user):
 
     response = client.get(URL, {"type": "catalog", "mode": "init"})
 
-    assert _lines(response) == ["zip=no", "file_limit=104857600"]
+    answer = _lines(response)
+    assert answer[:2] == ["zip=no", "file_limit=104857600"]
+    assert answer[3] == "version=2.08"
 
 
 def test_a_full_catalogue_session_with_a_file_in_two_parts(client, admin_user):
