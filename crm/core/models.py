@@ -303,9 +303,7 @@ class ExportJob(models.Model):
     )
     list_key = models.CharField(_("list"), max_length=60)
     query = models.TextField(blank=True)
-    format = models.CharField(
-        _("format"), max_length=4, choices=ExportFormat.choices
-    )
+    format = models.CharField(_("format"), max_length=4, choices=ExportFormat.choices)
     status = models.CharField(
         _("status"),
         max_length=10,
