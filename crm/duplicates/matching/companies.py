@@ -102,6 +102,10 @@ def score(a: Firm, b: Firm) -> Verdict | None:
     reasons = []
     name = name_similarity(a, b)
     s = name_base(name)
+    if name >= 0.95 and len(a.name) >= 4:
+        # A company's name says more than a person's: «Ромашка» twice is worth
+        # a look even without an INN.
+        s += 0.1
     if name >= 0.999:
         reasons.append(
             "name_transliterated" if a.cyrillic != b.cyrillic else "same_company_name"
@@ -112,14 +116,13 @@ def score(a: Firm, b: Firm) -> Verdict | None:
         if a.cyrillic == b.cyrillic or name < 0.98:
             reasons.append("name_typo")
     if a.inn and b.inn:
-        if a.inn == b.inn:
-            if a.kpp and b.kpp and a.kpp != b.kpp:
-                s = max(s, 0.5) + 0.15
-                reasons.append("same_inn")
-                reasons.append("different_kpp")
-            else:
-                s += 0.5
-                reasons.append("same_inn")
+        if a.inn == b.inn and a.kpp and b.kpp and a.kpp != b.kpp:
+            # Branches of one organisation share the INN: for a person to decide.
+            s = min(s, 0.6) + 0.15
+            reasons += ["same_inn", "different_kpp"]
+        elif a.inn == b.inn:
+            s += 0.5
+            reasons.append("same_inn")
         else:
             s -= 0.6
             reasons.append("different_inn")

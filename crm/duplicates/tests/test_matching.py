@@ -177,6 +177,11 @@ def test_score_matches_companies_with_and_without_legal_form():
     assert "name_transliterated" in verdict.reasons
 
 
+def test_score_calls_the_same_company_name_alone_possible():
+    verdict = firm_score(company(1, 'ООО "Ромашка"'), company(2, "Romashka LLC"))
+    assert verdict.decision == "possible"
+
+
 def test_score_calls_one_inn_a_duplicate():
     verdict = firm_score(
         company(1, "Ромашка", inn="7701234567"),

@@ -147,3 +147,27 @@ def test_imported_batch_event_flags_its_rows(
         new = ContactFactory(last_name="Иванов", first_name="Сергей", email="s@x.ru")
         events.emit_batch("contact.imported", Contact, [new.pk], actor=manager)
     assert (old.pk, new.pk) in _pairs()
+
+
+def test_company_create_flags_a_transliterated_name(
+    manager, django_capture_on_commit_callbacks
+):
+    old = company_create(actor=manager, name='ООО "Ромашка"')
+    with django_capture_on_commit_callbacks(execute=True):
+        new = company_create(actor=manager, name="Romashka LLC")
+    pair = _pairs("company")[(old.pk, new.pk)]
+    assert pair.decision == "possible"
+    assert "name_transliterated" in pair.reasons
+
+
+def test_contact_create_flags_a_swapped_name_found_by_search(
+    manager, django_capture_on_commit_callbacks
+):
+    old = contact_create(
+        actor=manager, last_name="Орлов", first_name="Иван", middle_name="Петрович"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        new = contact_create(
+            actor=manager, last_name="Иван", first_name="Орлов", middle_name="Петрович"
+        )
+    assert "names_swapped" in _pairs()[(old.pk, new.pk)].reasons
