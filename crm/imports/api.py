@@ -47,7 +47,7 @@ def list_imports(request, filters: Query[ImportFilter]):
 @router.post("/imports", response={201: ImportOut}, operation_id="import_upload")
 def upload(request, entity: Form[str], file: File[UploadedFile]):
     """Upload a CSV (UTF-8 or Windows-1251, `;` or `,`) or XLSX file of `entity`
-    (companies, contacts, leads, products, deals): returns the guessed mapping and the
+    (companies, contacts, leads, products, deals, orders): returns the guessed mapping and the
     first rows."""
     job = services.import_upload(
         actor=request.user, entity=entity, upload=file, filename=file.name

@@ -77,12 +77,27 @@ def check_mapping(importer: Importer, mapping: dict[str, str]) -> None:
         )
 
 
-def _batches(rows: Iterator, size: int) -> Iterator[list]:
+def _batches(rows: Iterator, size: int, group: int | None = None) -> Iterator[list]:
+    """Chunks of `size` rows; with `group` (a column number), a chunk grows until
+    that column changes, so the rows of one order are never split."""
+    carried: list = []
     while True:
-        chunk = list(islice(rows, size))
+        chunk = carried + list(islice(rows, size - len(carried)))
+        carried = []
         if not chunk:
             return
+        if group is not None:
+            key = _cell(chunk[-1][1], group)
+            for item in rows:
+                if _cell(item[1], group) != key:
+                    carried = [item]
+                    break
+                chunk.append(item)
         yield chunk
+
+
+def _cell(cells: list[str], index: int) -> str:
+    return cells[index].strip() if index < len(cells) else ""
 
 
 def run(
@@ -99,7 +114,11 @@ def run(
     """Import (or check) the rows of `table` after the first `skip` data rows."""
     columns = [(int(i), name) for i, name in mapping.items() if name]
     totals = totals or Totals()
-    for chunk in _batches(table.rows(skip=skip), batch_size or BATCH_SIZE):
+    group = next(
+        (i for i, name in columns if name and name == importer.group_field), None
+    )
+    size = batch_size or BATCH_SIZE
+    for chunk in _batches(table.rows(skip=skip), size, group):
         rows = [
             Row(
                 number,

@@ -8,6 +8,7 @@ from crm.core.errors import DomainError
 def importer_class(entity: str):
     from crm.imports.entities.companies import CompanyImporter
     from crm.imports.entities.contacts import ContactImporter
+    from crm.imports.entities.orders import OrderImporter
     from crm.imports.entities.rows import DealImporter, LeadImporter, ProductImporter
 
     classes = {
@@ -18,6 +19,7 @@ def importer_class(entity: str):
             LeadImporter,
             ProductImporter,
             DealImporter,
+            OrderImporter,
         )
     }
     try:

@@ -118,8 +118,8 @@ class Importer:
     entity: ClassVar[str]
     object_type: ClassVar[str]
     fields: ClassVar[list[Field]]
-    # Named in the job's summary: e.g. "company.imported" events.
-    event: ClassVar[str] = ""
+    # Rows with the same value of this field stay in one batch (an order's lines).
+    group_field: ClassVar[str] = ""
 
     def __init__(self, *, actor) -> None:
         self.actor = actor

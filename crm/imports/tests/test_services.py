@@ -441,3 +441,45 @@ def test_import_of_deals_finds_clients_and_stages_by_name(
     assert deal.stage == stages[2]
     assert deal.stage_changes.count() >= 1
     assert Deal.objects.count() == 1
+
+
+def test_import_of_orders_groups_lines_by_number_and_skips_them_on_a_rerun(
+    admin_user, csv_file, run_job, monkeypatch
+):
+    from crm.sales.models import Order
+    from crm.sales.tests.factories import PriceListFactory, ProductFactory
+    from crm.sales.tests.factories_documents import OwnCompanyFactory
+
+    monkeypatch.setattr(engine, "BATCH_SIZE", 2)
+    OwnCompanyFactory(is_default=True)
+    PriceListFactory(is_default=True)
+    CompanyFactory(name="Ромашка", inn=valid_inn(5), curator=admin_user)
+    ProductFactory(name="Ноутбук", sku="NB-1")
+    ProductFactory(name="Мышь", sku="M-1")
+    text = (
+        "Номер заказа;Дата;ИНН;Артикул;Количество;Цена\n"
+        f"101;01.12.2026;{valid_inn(5)};NB-1;2;50 000,00\n"
+        f"101;01.12.2026;{valid_inn(5)};M-1;3;1 000\n"
+        f"101;01.12.2026;{valid_inn(5)};M-1;1;500\n"
+        f"102;02.12.2026;{valid_inn(5)};NOPE;1;1\n"
+        f"102;02.12.2026;{valid_inn(5)};M-1;1;1\n"
+    )
+    job = run_job(
+        actor=admin_user,
+        job=import_upload(actor=admin_user, entity="orders", upload=csv_file(text)),
+    )
+    # the three lines of 101 stayed in one batch and made one order
+    order = Order.objects.get()
+    assert order.lines.count() == 3
+    assert order.total_amount == Decimal("103500.00")
+    assert str(order.date) == "2026-12-01"
+    # 102 has an unknown product: both its rows are rejected, nothing of it is saved
+    assert job.created_count == 1
+    assert sorted(job.errors.values_list("row", flat=True)) == [5, 6]
+    # a re-run leaves the order alone
+    job = run_job(
+        actor=admin_user,
+        job=import_upload(actor=admin_user, entity="orders", upload=csv_file(text)),
+    )
+    assert Order.objects.count() == 1
+    assert job.created_count == 0
