@@ -35,6 +35,7 @@ from crm.exchange.services.sessions import (
 router = Router(tags=["exchange"])
 
 FILE_LIMIT = 100 * 1024 * 1024
+BLOCK = 1024 * 1024
 # The CommerceML version we write; 1C (УТ 11 and later) chooses its format by it.
 SCHEMA_VERSION = "2.08"
 
@@ -127,8 +128,13 @@ def exchange_1c(request, type: str = "catalog", mode: str = "", filename: str = 
                 f"version={SCHEMA_VERSION}",
             )
         if mode == "file":
+            # Read in blocks: a part may be as large as file_limit, more than
+            # Django lets `request.body` hold.
             run_receive(
-                actor=user, session=session, filename=filename, chunk=request.body
+                actor=user,
+                session=session,
+                filename=filename,
+                chunk=iter(lambda: request.read(BLOCK), b""),
             )
             if type == "sale":
                 # 1C does not call `import` for the files of orders: import now.

@@ -104,17 +104,18 @@ def exchange_upload(request):
         return exchange_settings_page(request, upload_form=form, status=422)
     upload = form.cleaned_data["file"]
     session = session_start(actor=request.user, kind=SessionKind.PAGE)
+    if not upload.size:
+        form.add_error("file", _("The file is empty."))
+        return exchange_settings_page(request, upload_form=form, status=422)
     try:
-        run = None
-        for chunk in upload.chunks():
-            run = run_receive(
-                actor=request.user, session=session, filename=upload.name, chunk=chunk
-            )
+        run = run_receive(
+            actor=request.user,
+            session=session,
+            filename=upload.name,
+            chunk=upload.chunks(),
+        )
     except CommerceMLError as error:
         form.add_error("file", error.message)
-        return exchange_settings_page(request, upload_form=form, status=422)
-    if run is None:
-        form.add_error("file", _("The file is empty."))
         return exchange_settings_page(request, upload_form=form, status=422)
     exchange_run_import(run.pk, request.user.pk)
     messages.success(

@@ -9,6 +9,7 @@ in the run's report) and the others are written.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
@@ -100,10 +101,14 @@ def run_import(*, actor, run: ExchangeRun) -> ExchangeRun:
 
 
 def run_receive(
-    *, actor, session: ExchangeSession, filename: str, chunk: bytes
+    *, actor, session: ExchangeSession, filename: str, chunk: bytes | Iterable[bytes]
 ) -> ExchangeRun:
     """Append a part of a file 1C sends (`mode=file`); the first part of a name in
-    a session starts the file afresh, later parts are appended."""
+    a session starts the file afresh, later parts are appended.
+
+    `chunk` is the bytes of the part or an iterable of pieces (the request body
+    read in blocks), so a part of any size goes to disk without being held in
+    memory."""
     ensure_can_exchange(actor=actor)
     name = safe_filename(filename)
     folder = session_dir(session)
@@ -116,8 +121,10 @@ def run_receive(
         run.status, run.stats, run.errors, run.message = RunStatus.RECEIVED, {}, [], ""
         run.size, run.finished_at = 0, None
         created = True
+    pieces = [chunk] if isinstance(chunk, bytes | bytearray) else chunk
     with (folder / name).open("wb" if created else "ab") as target:
-        target.write(chunk)
+        for piece in pieces:
+            target.write(piece)
     run.size = (folder / name).stat().st_size
     run.save()
     return run

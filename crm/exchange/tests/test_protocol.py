@@ -255,3 +255,20 @@ def test_received_files_of_old_sessions_are_forgotten_but_the_log_stays(
     assert removed == 1
     assert not (data_dir / "exchange" / session.token).exists()
     assert ExchangeRun.objects.count() == 1
+
+
+def test_a_part_larger_than_django_keeps_in_memory_is_received(
+    client, admin_user, settings
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    catalogue = (SAMPLES / "import.xml").read_bytes()
+    _sign_in(client, admin_user)
+
+    response = _post_file(client, "import.xml", catalogue)
+    imported = client.get(
+        URL, {"type": "catalog", "mode": "import", "filename": "import.xml"}
+    )
+
+    assert _lines(response) == ["success"]
+    assert _lines(imported) == ["success"]
+    assert Product.objects.count() == 40
