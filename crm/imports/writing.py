@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection, models
@@ -81,18 +82,21 @@ class Inserter:
     def insert(self, records: list[dict[str, Any]]) -> None:
         if not records:
             return
-        adapters = list(zip(self.columns, self.adapters, strict=True))
+        getter = itemgetter(*self.columns)
         defaults = self.defaults
-        rows = [
-            tuple(
-                adapt(record.get(column, defaults[column]))
-                if adapt
-                else record.get(column, defaults[column])
-                for column, adapt in adapters
-            )
-            + self.tail
-            for record in records
-        ]
+        adapted = [(i, a) for i, a in enumerate(self.adapters) if a is not None]
+        tail = self.tail
+        rows = []
+        for record in records:
+            values = getter({**defaults, **record})
+            if not isinstance(values, tuple):
+                values = (values,)
+            if adapted:
+                values = list(values)
+                for index, adapt in adapted:
+                    values[index] = adapt(values[index])
+                values = tuple(values)
+            rows.append(values + tail)
         table = connection.ops.quote_name(self.model._meta.db_table)
         names = ", ".join(connection.ops.quote_name(n) for n in self.names)
         connection.ensure_connection()
