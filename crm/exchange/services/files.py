@@ -93,7 +93,7 @@ def run_import(*, actor, run: ExchangeRun) -> ExchangeRun:
         run.stats, run.errors = report.as_dict(), report.errors
         run.message = _("CommerceML %(version)s of %(date)s.") % {
             "version": meta.get("version") or "?",
-            "date": meta.get("date") or "?",
+            "date": (meta.get("date") or "?").replace("T", " "),
         }
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "message", "stats", "errors", "finished_at"])
