@@ -483,3 +483,25 @@ def test_import_of_orders_groups_lines_by_number_and_skips_them_on_a_rerun(
     )
     assert Order.objects.count() == 1
     assert job.created_count == 0
+
+
+def test_import_of_an_xlsx_workbook(admin_user, run_job, tmp_path):
+    import datetime as dt
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Наименование", "ИНН", "Телефон", "Дата"])
+    sheet.append(["Ромашка", int(valid_inn(7)), 89161234567, dt.datetime(2024, 1, 2)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    buffer.name = "companies.xlsx"
+    job = import_upload(actor=admin_user, entity="companies", upload=buffer)
+    assert job.file_format == "xlsx"
+    job = run_job(actor=admin_user, job=job)
+    company = Company.objects.get()
+    assert (company.inn, company.phone) == (valid_inn(7), "+79161234567")
+    assert job.status == ImportStatus.DONE
