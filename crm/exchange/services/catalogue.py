@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core import audit
-from crm.exchange.services.ids import own_pk
+from crm.exchange.services.ids import by_external_id, own_pk
 from crm.exchange.services.report import Report, audit_bulk
 from crm.sales.models import (
     Currency,
@@ -123,7 +123,7 @@ class CatalogueImport:
             group = (
                 ProductGroup.objects.filter(pk=pk).first()
                 if pk
-                else ProductGroup.objects.filter(external_id=external_id).first()
+                else by_external_id(ProductGroup.objects, external_id).first()
             )
             if group is None:
                 return None
@@ -230,7 +230,7 @@ class CatalogueImport:
         ids = [data["id"] for data, _values in checked]
         found: dict[str, Product] = {
             p.external_id: p
-            for p in Product.all_objects.filter(external_id__in=ids).select_related(
+            for p in by_external_id(Product.all_objects, ids).select_related(
                 "group", "unit", "vat_rate"
             )
         }
@@ -356,9 +356,9 @@ class CatalogueImport:
         base_ids = {o["id"].split("#")[0] for o in batch if o["id"]}
         bases = {
             p.external_id: p
-            for p in Product.all_objects.filter(
-                external_id__in=base_ids
-            ).select_related("group", "unit", "vat_rate")
+            for p in by_external_id(Product.all_objects, base_ids).select_related(
+                "group", "unit", "vat_rate"
+            )
         }
         own = {own_pk("product", i): i for i in base_ids if own_pk("product", i)}
         for product in Product.all_objects.filter(pk__in=own):

@@ -20,7 +20,7 @@ from crm.customers.services.companies import company_create, company_update
 from crm.customers.services.contacts import contact_create
 from crm.customers.services.records import clean_scalar
 from crm.exchange.services.catalogue import label
-from crm.exchange.services.ids import own_pk
+from crm.exchange.services.ids import by_external_id, own_pk
 from crm.exchange.services.report import Report
 
 
@@ -40,7 +40,7 @@ def find_company(data: dict[str, Any]) -> Company | None:
     if pk:
         return Company.objects.filter(pk=pk).first()
     if data.get("id"):
-        found = Company.objects.filter(external_id=data["id"]).first()
+        found = by_external_id(Company.objects, data["id"]).first()
         if found is not None:
             return found
     inn = data.get("inn", "")
@@ -136,7 +136,7 @@ def _representative(*, actor, company: Company, person: dict, report: Report) ->
     )
     found = None
     if person["id"]:
-        found = Contact.objects.filter(external_id=person["id"]).first()
+        found = by_external_id(Contact.objects, person["id"]).first()
     if found is None:
         found = company.contacts.filter(
             last_name=last, first_name=first, middle_name=middle

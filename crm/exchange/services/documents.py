@@ -26,7 +26,7 @@ from crm.exchange.services.counterparties import (
     counterparty_import,
     find_company,
 )
-from crm.exchange.services.ids import own_pk
+from crm.exchange.services.ids import by_external_id, own_pk
 from crm.exchange.services.report import Report
 from crm.sales.models import (
     Invoice,
@@ -167,7 +167,7 @@ def _product(line: dict[str, Any]) -> Product | None:
         found = (
             Product.objects.filter(pk=pk).first()
             if pk
-            else Product.objects.filter(external_id=line["id"]).first()
+            else by_external_id(Product.objects, line["id"]).first()
         )
         if found is not None:
             return found if found.is_active else None
