@@ -35,10 +35,10 @@ def import_get(*, actor, job_id) -> ImportJob:
 def import_errors(*, job: ImportJob, dry_run: bool | None = None) -> QuerySet:
     """The rejected rows of the job's last dry run or of its import.
 
-    Without `dry_run`: the import's when it has started, else the dry run's.
+    Without `dry_run`: those of the job's last run, the dry run or the import.
     """
     if dry_run is None:
-        dry_run = job.status in ("uploaded", "checking", "checked")
+        dry_run = job.dry_run
     return ImportRowError.objects.filter(job=job, dry_run=dry_run).order_by("row", "id")
 
 

@@ -144,8 +144,18 @@ def import_set_mapping(*, actor, job: ImportJob, mapping: dict[str, Any]) -> Imp
     if job.status == ImportStatus.CHECKED:
         job.status = ImportStatus.UPLOADED
         job.checked = False
+        job.created_count = job.updated_count = job.rejected_count = 0
         job.errors.filter(dry_run=True).delete()
-    job.save(update_fields=["mapping", "status", "checked"])
+    job.save(
+        update_fields=[
+            "mapping",
+            "status",
+            "checked",
+            "created_count",
+            "updated_count",
+            "rejected_count",
+        ]
+    )
     return job
 
 
