@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from itertools import groupby
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
@@ -208,27 +209,30 @@ def offers_xml(*, actor) -> Iterator[str]:
             )
             + "</ТипыЦен>\n<Предложения>\n"
         )
-        products = (
-            Product.objects.filter(Exists(Price.objects.filter(product=OuterRef("pk"))))
-            .select_related("unit")
-            .prefetch_related(
-                Prefetch("prices", queryset=Price.objects.select_related("price_list"))
-            )
-            .order_by("pk")
+        # Prices in item order, grouped as they come: one pass over the price
+        # table's rows, no per-item lookups and no prefetch of whole chunks.
+        lists = {pl.pk: pl for pl in price_lists}
+        prices = (
+            Price.objects.filter(product__deleted_at__isnull=True)
+            .select_related("product__unit")
+            .order_by("product_id", "price_list_id")
         )
-        for product in products.iterator(chunk_size=CHUNK):
-            prices = "".join(
+        rows = prices.iterator(chunk_size=CHUNK)
+        for _product_id, group in groupby(rows, key=lambda p: p.product_id):
+            items = list(group)
+            product = items[0].product
+            cells = "".join(
                 "<Цена>"
                 + fields(
                     [
-                        ("ИдТипаЦены", own_id("pricelist", price.price_list)),
+                        ("ИдТипаЦены", own_id("pricelist", lists[price.price_list_id])),
                         ("ЦенаЗаЕдиницу", plain(price.price)),
-                        ("Валюта", price.price_list.currency),
+                        ("Валюта", lists[price.price_list_id].currency),
                         ("Коэффициент", "1"),
                     ]
                 )
                 + "</Цена>"
-                for price in product.prices.all()
+                for price in items
             )
             yield (
                 "<Предложение>"
@@ -240,7 +244,7 @@ def offers_xml(*, actor) -> Iterator[str]:
                     ]
                 )
                 + _unit(product.unit)
-                + f"<Цены>{prices}</Цены>"
+                + f"<Цены>{cells}</Цены>"
                 + "</Предложение>\n"
             )
         yield "</Предложения></ПакетПредложений>\n"
