@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import csv
 import html
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
-from django.utils.html import strip_tags
 from django.utils.safestring import SafeData
 from django.utils.translation import get_language
 
@@ -26,12 +26,19 @@ CHUNK_SIZE = 2000
 _FORMULA_STARTS = ("=", "@", "\t", "\r")
 
 
+# Cells are built with format_html, which escapes every "<" of the text itself, so
+# whatever sits between angle brackets is markup. A regular expression strips it
+# several times faster than Django's strip_tags (an HTML parser), which matters at a
+# million rows.
+_TAG = re.compile(r"<[^>]*>")
+
+
 def cell_text(value: Any) -> str:
     """What a rendered cell says, as plain text."""
     if value is None:
         return ""
     if isinstance(value, SafeData):
-        text = html.unescape(strip_tags(str(value)))
+        text = html.unescape(_TAG.sub(" ", str(value)))
         return " ".join(text.split())
     return str(value)
 
