@@ -94,12 +94,16 @@ class BulkImporter(Importer):
                 outcome.reject(row, error)
         cleaned = self.prepare(cleaned, outcome)
 
-        found = {}
+        # Each key is looked up only for the rows an earlier key did not match: a
+        # re-import matches by external ID and loads each record once, not twice.
+        found: dict[str, dict] = {}
+        unmatched = [values for _r, values in cleaned]
         for key in self.match_keys:
             manager = (
                 self.model.all_objects if key == "external_id" else self.model.objects
             )
-            found[key] = first_by(manager, key, (v.get(key) for _r, v in cleaned))
+            found[key] = first_by(manager, key, (v.get(key) for v in unmatched))
+            unmatched = [v for v in unmatched if v.get(key) not in found[key]]
 
         pending: dict[tuple[str, Any], Any] = {}
         created: list[dict[str, Any]] = []
