@@ -299,3 +299,23 @@ def test_export_jobs_clean_removes_old_exports_with_their_files(
     assert export_jobs_clean() == 1
     assert not storage.exists(name)
     assert list(ExportJob.objects.all()) == [new]
+
+
+def test_export_of_tasks_and_deals_holds_only_what_the_user_sees(
+    client, manager, other_manager
+):
+    from crm.activities.tests.factories import TaskFactory
+    from crm.sales.tests.factories_deals import make_deal
+
+    # given: a task and a deal of each manager
+    TaskFactory(title="Позвонить своему", assignee=manager, created_by=manager)
+    TaskFactory(title="Чужая задача", assignee=other_manager, created_by=other_manager)
+    make_deal(manager, title="Своя сделка")
+    make_deal(other_manager, title="Чужая сделка")
+    client.force_login(manager)
+    # when
+    tasks = _csv(client.get(_url("activities.tasks", "csv", "status=&cols=title")))
+    deals = _csv(client.get(_url("sales.deals", "csv", "cols=title")))
+    # then
+    assert [r[0] for r in tasks[1:]] == ["Позвонить своему"]
+    assert [r[0] for r in deals[1:]] == ["Своя сделка"]
