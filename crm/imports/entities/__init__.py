@@ -8,8 +8,10 @@ from crm.core.errors import DomainError
 def importer_class(entity: str):
     from crm.imports.entities.companies import CompanyImporter
     from crm.imports.entities.contacts import ContactImporter
+    from crm.imports.entities.deals import DealImporter
+    from crm.imports.entities.leads import LeadImporter
     from crm.imports.entities.orders import OrderImporter
-    from crm.imports.entities.rows import DealImporter, LeadImporter, ProductImporter
+    from crm.imports.entities.products import ProductImporter
 
     classes = {
         cls.entity: cls

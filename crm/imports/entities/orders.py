@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _l
 from crm.core.errors import DomainError, Forbidden, NotFound
 from crm.imports import values as parse
 from crm.imports.entities.base import Outcome, Row
-from crm.imports.entities.rows import DealImporter
+from crm.imports.entities.deals import DealImporter
 from crm.imports.fields import Field
 from crm.sales.models import Deal, Product
 from crm.sales.services.deals import deal_create

@@ -1,0 +1,139 @@
+"""Import of the catalogue through product_create / product_update."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from crm.core.errors import DomainError
+from crm.imports import values as parse
+from crm.imports.entities.base import (
+    Lookup,
+    Row,
+    choice_lookup,
+    limited,
+    reference_lookup,
+)
+from crm.imports.entities.rows import ServiceImporter
+from crm.imports.fields import Field
+from crm.sales.models import (
+    PriceList,
+    Product,
+    ProductGroup,
+    ProductKind,
+    Unit,
+    VatRate,
+)
+from crm.sales.services.catalogue import (
+    ensure_catalogue_editor,
+    product_create,
+    product_update,
+)
+
+PRODUCT_FIELDS = [
+    Field("external_id", _l("external ID"), ("id", "код", "внешний код", "guid")),
+    Field(
+        "name",
+        _l("name"),
+        ("наименование", "название", "товар", "номенклатура", "product"),
+        required=True,
+    ),
+    Field("sku", _l("SKU"), ("артикул", "article", "code")),
+    Field("kind", _l("kind"), ("вид", "тип", "type")),
+    Field("group", _l("group"), ("группа", "категория", "category")),
+    Field("unit", _l("unit"), ("единица", "ед изм", "единица измерения", "ед")),
+    Field("vat_rate", _l("VAT rate"), ("ндс", "ставка ндс", "vat")),
+    Field("price", _l("price"), ("цена", "стоимость", "цена продажи")),
+    Field("cost_price", _l("cost price"), ("себестоимость", "закупочная цена", "cost")),
+    Field("description", _l("description"), ("описание",)),
+    Field("is_active", _l("on sale"), ("активен", "в продаже", "active")),
+]
+
+
+class ProductImporter(ServiceImporter):
+    """The catalogue: prices go into the default price list."""
+
+    entity = "products"
+    object_type = "product"
+    model = Product
+    fields = PRODUCT_FIELDS
+    match_keys = ("external_id", "sku")
+
+    def __init__(self, *, actor) -> None:
+        super().__init__(actor=actor)
+        self.kinds = choice_lookup(ProductKind.choices)
+        self.units = reference_lookup(Unit)
+        self.groups = Lookup((g.name, g.pk) for g in ProductGroup.objects.all())
+        self.vat_rates = reference_lookup(VatRate)
+        self.vat_by_rate = {
+            v.rate: v.pk for v in VatRate.objects.filter(is_active=True) if v.rate
+        }
+        self.price_list = PriceList.objects.filter(
+            is_default=True, is_active=True
+        ).first()
+
+    def check_rights(self) -> None:
+        ensure_catalogue_editor(actor=self.actor)
+
+    def values(self, row: Row) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, text in row.values.items():
+            if not text:
+                continue
+            if name in ("name", "sku", "external_id"):
+                limit = 300 if name == "name" else 100
+                values[name] = limited(text, field=name, limit=limit)
+            elif name == "description":
+                values[name] = text
+            elif name == "kind":
+                values["kind"] = self.kinds.get(
+                    text, field="kind", message=_("Unknown kind «%(value)s».")
+                )
+            elif name == "group":
+                values["group_id"] = self.groups.get(
+                    text,
+                    field="group",
+                    message=_("There is no product group «%(value)s»."),
+                )
+            elif name == "unit":
+                values["unit_id"] = self.units.get(
+                    text, field="unit", message=_("There is no unit «%(value)s».")
+                )
+            elif name == "vat_rate":
+                values["vat_rate_id"] = self._vat_rate(text)
+            elif name in ("price", "cost_price"):
+                values[name] = parse.parse_decimal(text, field=name, minimum=Decimal(0))
+            elif name == "is_active":
+                values["is_active"] = parse.parse_bool(text, field=name)
+        return values
+
+    def _vat_rate(self, text: str):
+        try:
+            rate = parse.parse_decimal(text, field="vat_rate")
+        except DomainError:
+            rate = None
+        if rate is not None and rate in self.vat_by_rate:
+            return self.vat_by_rate[rate]
+        return self.vat_rates.get(
+            text, field="vat_rate", message=_("There is no VAT rate «%(value)s».")
+        )
+
+    def save(self, obj, values: dict[str, Any]):
+        values = dict(values)
+        price = values.pop("price", None)
+        prices = None
+        if price is not None:
+            if self.price_list is None:
+                raise DomainError(
+                    _("There is no default price list to put the price in."),
+                    field="price",
+                )
+            prices = {self.price_list.pk: price}
+        if obj is None:
+            if not values.get("name"):
+                raise DomainError(_("Enter the product's name."), field="name")
+            return product_create(actor=self.actor, prices=prices, **values)
+        return product_update(actor=self.actor, product=obj, prices=prices, **values)
