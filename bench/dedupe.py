@@ -577,6 +577,7 @@ def _child_db(path: str) -> int:
     DuplicatePair.objects.all().delete()
     result = duplicates_scan(entity="contact")
     again = duplicates_scan(entity="contact")
+    queue_ms = _queue_page_ms()
     print(
         json.dumps(
             {
@@ -591,10 +592,35 @@ def _child_db(path: str) -> int:
                     again.load_seconds + again.match_seconds + again.store_seconds, 2
                 ),
                 "queued_pairs": DuplicatePair.objects.count(),
+                "queue_first_page_ms": queue_ms,
             }
         )
     )
     return 0
+
+
+def _queue_page_ms() -> float:
+    """Server time of the first page of the queue (50 pairs with their records and
+    the count) as an administrator, median of five."""
+    import statistics
+
+    from django.contrib.auth import get_user_model
+
+    from crm.duplicates.selectors import attach_records, pair_list
+
+    admin = get_user_model().objects.filter(username="bench-admin").first()
+    if admin is None:
+        admin = get_user_model().objects.create(
+            username="bench-admin", role="admin", is_active=True
+        )
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        queryset = pair_list(actor=admin, filters={"entity": "contact"})
+        attach_records(list(queryset[:50]))
+        queryset.count()
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 1)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,12 +53,20 @@ class DuplicatesConfig(AppConfig):
 
 
 def on_record_event(event) -> None:
-    """Check created, changed and imported companies and contacts for duplicates
-    in the background (the event arrives after the write committed)."""
+    """Check created, changed, restored and imported companies and contacts for
+    duplicates in the background (the event arrives after the write committed);
+    drop the open pairs of a record moved to the trash."""
     if event.entity not in ("contact", "company"):
         return
     action = event.name.rsplit(".", 1)[-1]
-    if action == "created" or action == "updated" and WATCHED & set(event.changes):
+    if action == "deleted":
+        from crm.duplicates.services import pairs_forget_record
+
+        pairs_forget_record(entity=event.entity, record_id=event.object_id)
+        return
+    if action in ("created", "restored") or (
+        action == "updated" and WATCHED & set(event.changes)
+    ):
         ids = [event.object_id]
     elif action == "imported":
         ids = list(event.data.get("ids") or [])

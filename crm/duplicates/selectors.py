@@ -1,8 +1,9 @@
 """Reads of the duplicates queue, with record visibility applied once.
 
-A pair is shown only when the reader may see both records and both are live: a
-manager with "own" visibility never learns, through the queue, that a colleague's
-client resembles theirs.
+A pair is shown only when the reader may see both records: a manager with "own"
+visibility never learns, through the queue, that a colleague's client resembles
+theirs. Open pairs hold live records only (a move to the trash drops them), so a
+reader who sees everything lists the queue straight from its index.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import models
+from django.db.models import F, Func, Q, QuerySet
+from django.db.models.lookups import In
 
 from crm.core import visibility
 from crm.core.errors import NotFound
@@ -18,8 +21,27 @@ from crm.duplicates.models import DuplicatePair, Merge, MergedRecord, PairStatus
 from crm.duplicates.services.queue import entity_of, model_of
 
 
+class _NotIndexed(Func):
+    """`+column`: the same value, but the planner may not look it up in an index.
+
+    With `a_id IN (…) AND b_id IN (…)` SQLite probes the (entity, a_id, b_id)
+    index with every combination of the two lists: 30,000 clients each side made
+    a count of the queue take 30 s. One side unindexed, it walks one list.
+    """
+
+    template = "+%(expressions)s"
+    output_field = models.BigIntegerField()
+
+
 def _visible_ids(actor, entity: str):
-    return visibility.visible(model_of(entity).objects.order_by(), actor).values("pk")
+    """The ids of live records the actor sees, as a subquery; None when the actor
+    sees every record (then no join at all: the queue holds live records only,
+    since a record's move to the trash drops its open pairs)."""
+    model = model_of(entity)
+    q = visibility.scope_q(actor, model)
+    if q is None:
+        return None
+    return model.objects.order_by().filter(q).values("pk")
 
 
 def pair_list(*, actor, filters: Mapping[str, Any] | None = None) -> QuerySet:
@@ -32,7 +54,9 @@ def pair_list(*, actor, filters: Mapping[str, Any] | None = None) -> QuerySet:
     if filters.get("decision"):
         qs = qs.filter(decision=filters["decision"])
     ids = _visible_ids(actor, entity)
-    return qs.filter(a_id__in=ids, b_id__in=ids).order_by("-score", "id")
+    if ids is not None:
+        qs = qs.filter(Q(a_id__in=ids), Q(In(_NotIndexed(F("b_id")), ids)))
+    return qs.order_by("-score", "id")
 
 
 def pair_get(*, actor, pair_id: int) -> DuplicatePair:
@@ -40,7 +64,7 @@ def pair_get(*, actor, pair_id: int) -> DuplicatePair:
     if pair is None:
         raise NotFound()
     ids = set(
-        _visible_ids(actor, pair.entity)
+        visibility.visible(model_of(pair.entity).objects, actor)
         .filter(pk__in=[pair.a_id, pair.b_id])
         .values_list("pk", flat=True)
     )
@@ -83,15 +107,19 @@ def pairs_for_record(*, actor, entity: str, record_id: int, limit: int = 5) -> l
     attached as `pair.other` (for the card's warning)."""
     entity = entity_of(entity)
     ids = _visible_ids(actor, entity)
+    if ids is None:
+        q = Q(a_id=record_id) | Q(b_id=record_id)
+    else:
+        q = Q(a_id=record_id, b_id__in=ids) | Q(b_id=record_id, a_id__in=ids)
     qs = (
         DuplicatePair.objects.filter(entity=entity, status=PairStatus.OPEN)
-        .filter(Q(a_id=record_id, b_id__in=ids) | Q(b_id=record_id, a_id__in=ids))
+        .filter(q)
         .order_by("-score", "id")[:limit]
     )
     pairs = attach_records(qs)
     for pair in pairs:
         pair.other = pair.b if pair.a_id == record_id else pair.a
-    return [p for p in pairs if p.other is not None]
+    return [p for p in pairs if p.other is not None and p.other.deleted_at is None]
 
 
 def merged_into(*, entity: str, record_id: int) -> MergedRecord | None:

@@ -12,6 +12,7 @@ from crm.duplicates.services.queue import (
     duplicates_scan,
     pair_dismiss,
     pair_reopen,
+    pairs_forget_record,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "merge_defaults",
     "pair_dismiss",
     "pair_reopen",
+    "pairs_forget_record",
 ]

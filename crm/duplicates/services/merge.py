@@ -470,9 +470,9 @@ def _keep_contact_ways(survivor, others: list, replaced: list) -> list[int]:
 
 
 def _close_pairs(entity: str, ids: set[int], actor) -> None:
-    """Pairs among the merged records are done. Pairs of a merged record with a
-    record outside the merge stay, hidden while it is in the trash (the queue shows
-    live records only), and come back if the merge is undone."""
+    """Pairs among the merged records are done. Open pairs of a merged record with
+    a record outside the merge are dropped by the "deleted" event after commit, and
+    an undo checks the restored records again."""
     now = timezone.now()
     DuplicatePair.objects.filter(
         entity=entity, a_id__in=ids, b_id__in=ids, status=PairStatus.OPEN

@@ -287,6 +287,21 @@ def _upsert(entity: str, candidates: list[Candidate], source: str) -> list:
     return result
 
 
+def pairs_forget_record(*, entity: str, record_id: int) -> int:
+    """Drop the open pairs of a record that went to the trash.
+
+    Keeps the queue to live records, so that listing it needs no join with a
+    million contacts; "not a duplicate" and merged pairs stay as the memory of a
+    decision. A restored record is checked again like a new one.
+    """
+    entity = entity_of(entity)
+    return DuplicatePair.objects.filter(
+        Q(a_id=record_id) | Q(b_id=record_id),
+        entity=entity,
+        status=PairStatus.OPEN,
+    ).delete()[0]
+
+
 def _ensure_pair_editable(actor, pair: DuplicatePair) -> None:
     model = model_of(pair.entity)
     for pk in (pair.a_id, pair.b_id):

@@ -171,3 +171,22 @@ def test_contact_create_flags_a_swapped_name_found_by_search(
             actor=manager, last_name="Иван", first_name="Орлов", middle_name="Петрович"
         )
     assert "names_swapped" in _pairs()[(old.pk, new.pk)].reasons
+
+
+def test_contact_delete_drops_its_open_pairs_and_restore_brings_them_back(
+    manager, admin_user, django_capture_on_commit_callbacks
+):
+    from crm.core.services import record_restore
+    from crm.customers.services import contact_delete
+
+    old = ContactFactory(last_name="Иванов", first_name="Сергей", email="s@x.ru")
+    new = ContactFactory(
+        last_name="Иванов", first_name="Сергей", email="s@x.ru", curator=manager
+    )
+    duplicates_scan(entity="contacts")
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_delete(actor=manager, contact=new)
+    assert (old.pk, new.pk) not in _pairs()
+    with django_capture_on_commit_callbacks(execute=True):
+        record_restore(actor=admin_user, obj=type(new).all_objects.get(pk=new.pk))
+    assert (old.pk, new.pk) in _pairs()
