@@ -73,9 +73,6 @@ def deletions(word: str) -> set[str]:
     return out
 
 
-NAME_PREFIX = 6
-
-
 def keys(p: Person) -> list[str]:
     """Blocking keys: records that share none are never compared.
 

@@ -1,10 +1,10 @@
 """Blocking and pair generation over a whole table, and checks of a few new rows.
 
 Comparing every pair of a million contacts is 5·10¹¹ comparisons; blocking compares
-only records that share a key (an e-mail, a phone, a surname's one-typo
-neighbourhood with the first initial…). A block larger than `BLOCK_CAP` says little
-(a shared office phone, the thousandth Ivanov S.) and is walked with a sliding
-window over its members sorted by name instead, so its size costs O(n), not O(n²).
+only records that share a key (an e-mail, a phone, a birth date with initials, a
+company's name's one-typo neighbourhood…). A block larger than `BLOCK_CAP` says
+little (a shared office phone) and is walked with a sliding window over its members
+sorted by name instead, so its size costs O(n), not O(n²).
 
 Scoring runs in `workers` processes (fork) when there are many pairs: the pairs are
 split by index and the prepared rows are inherited, not pickled.
@@ -13,7 +13,7 @@ split by index and the prepared rows are inherited, not pickled.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -227,8 +227,3 @@ def candidates_against(
             first, second = (a.id, b.id) if a.id < b.id else (b.id, a.id)
             found[(first, second)] = Candidate(first, second, *verdict)
     return sorted(found.values())
-
-
-def iter_chunks(values: list, size: int) -> Iterator[list]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
