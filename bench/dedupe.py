@@ -517,6 +517,11 @@ def _db_run(size: int, seed: int, rows: list[tuple]) -> dict:
     import tempfile
 
     data_dir = ROOT / "bench" / "out" / f"dedupe-{size}-s{seed}"
+    if not (data_dir / MARKER).exists():
+        # A database not loaded by a finished run starts again from nothing.
+        import shutil
+
+        shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "CRM_DATA_DIR": str(data_dir)}
     env.pop("DATABASE_URL", None)
@@ -541,6 +546,9 @@ def _db_run(size: int, seed: int, rows: list[tuple]) -> dict:
     return json.loads(out.stdout)
 
 
+MARKER = "loaded.json"
+
+
 def _child_db(path: str) -> int:
     """In a child process with its own CRM_DATA_DIR: migrate, load, scan."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
@@ -558,11 +566,12 @@ def _child_db(path: str) -> int:
     call_command("migrate", verbosity=0)
     with open(path) as handle:
         rows = json.load(handle)
+    table = Contact._meta.db_table
     if Contact.all_objects.count() != len(rows):
-        Contact.all_objects.all().delete()
         DuplicatePair.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         now = timezone.now().isoformat()
-        table = Contact._meta.db_table
         columns = (
             "id, last_name, first_name, middle_name, birth_date, email, phone, address, "
             "created_at, updated_at, version, description, external_id, custom_fields, "
@@ -574,6 +583,8 @@ def _child_db(path: str) -> int:
                 "(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,1,'','','{}','',0,0,0)",
                 [(*r, now, now) for r in rows],
             )
+    marker = Path(os.environ["CRM_DATA_DIR"]) / MARKER
+    marker.write_text(json.dumps({"records": len(rows)}))
     DuplicatePair.objects.all().delete()
     result = duplicates_scan(entity="contact")
     again = duplicates_scan(entity="contact")
