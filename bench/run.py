@@ -2,6 +2,12 @@
 the API people use most, on SQLite and (with --pg) on PostgreSQL.
 
     python -m bench.run [--sizes 100000,1000000] [--pg URL] [--requests 50] [--rebuild]
+                        [--parts pages,data]
+
+`--parts data` adds the figures of data in and out (each also runs alone): import
+rows/s and peak memory (`bench.imports`), duplicate detection time and F1
+(`bench.dedupe`), the 1C catalogue exchange (`bench.exchange`), list export and
+webhook delivery (`bench.webhooks`).
 
 Each dataset lives apart: SQLite in bench/out/sqlite-<size>-s<seed>/, PostgreSQL in
 the schema bench_<size>_s<seed> of the database named in the URL (created when
@@ -86,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         },
         "sizes": {},
     }
-    for size in sizes:
+    parts = {p.strip() for p in args.parts.split(",") if p.strip()}
+    for size in sizes if "pages" in parts else []:
         for engine in engines:
             log(f"== {engine}, {size} contacts")
             entry: dict = {}
@@ -104,8 +111,31 @@ def main(argv: list[str] | None = None) -> int:
                 entry["error"] = str(error)
                 log(f"   error: {error}")
             results["sizes"].setdefault(str(size), {})[engine] = entry
+    if "data" in parts:
+        results["data"] = _data_figures(sizes, args.seed, pg_url)
     print(json.dumps(results, indent=2, ensure_ascii=False))
     return 0
+
+
+def _data_figures(sizes: list[int], seed: int, pg_url: str) -> dict:
+    """The figures of data in and out; a part that fails is reported, not fatal."""
+    from bench import dedupe, exchange, imports, webhooks
+
+    steps = {
+        "import": lambda: imports.run(rows=max(sizes), pg_url=pg_url, seed=seed),
+        "dedupe": lambda: dedupe.run(sizes=sizes, seed=seed),
+        "exchange_1c": lambda: exchange.run(items=min(sizes), pg_url=pg_url),
+        "export_and_webhooks": lambda: webhooks.run(contacts=min(sizes), pg_url=pg_url),
+    }
+    figures: dict = {}
+    for name, step in steps.items():
+        log(f"== data: {name}")
+        try:
+            figures[name] = step()
+        except Exception as error:  # one failing part must not hide the rest
+            figures[name] = {"error": f"{type(error).__name__}: {error}"}
+            log(f"   error: {error}")
+    return figures
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -132,6 +162,12 @@ def _parser() -> argparse.ArgumentParser:
         "--rebuild", action="store_true", help="build the datasets again"
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the demo data")
+    parser.add_argument(
+        "--parts",
+        default="pages,data",
+        help="what to measure: pages (the demo datasets' pages and API), data (import, "
+        "duplicates, 1C exchange, export, webhooks); default both",
+    )
     # Internal: what a child process does.
     parser.add_argument("--role", choices=["build", "measure"], help=argparse.SUPPRESS)
     parser.add_argument("--contacts", type=int, default=0, help=argparse.SUPPRESS)
