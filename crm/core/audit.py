@@ -105,8 +105,19 @@ def record_restore(actor, obj) -> AuditEntry:
     return _entry(actor, obj, AuditAction.RESTORE, {})
 
 
+# Labels of entries that are not model fields (a merge's "merged_records"), which
+# higher apps register in their ready().
+_extra_labels: dict[str, Any] = {}
+
+
+def register_field_label(name: str, label) -> None:
+    _extra_labels[name] = label
+
+
 def field_label(model, name: str) -> str:
     """The translated label of an audited field (custom fields included)."""
+    if name in _extra_labels:
+        return str(_extra_labels[name])
     if name.startswith("custom_fields."):
         from crm.core.models import CustomField
 

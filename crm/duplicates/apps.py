@@ -26,9 +26,11 @@ class DuplicatesConfig(AppConfig):
     verbose_name = _("Duplicates")
 
     def ready(self) -> None:
-        from crm.core import events, registry
+        from crm.core import audit, events, registry
 
         events.subscribe(on_record_event)
+        audit.register_field_label("merged_records", _("merged records"))
+        audit.register_field_label("merged_into", _("merged into"))
         registry.register_nav(
             registry.NavItem(
                 key="duplicates",

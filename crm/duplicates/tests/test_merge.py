@@ -4,9 +4,11 @@ undoes it, and nobody merges what they may not change."""
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from crm.activities.models import Activity, Task
 from crm.activities.tests.factories import ActivityFactory, TaskFactory
+from crm.core.audit import describe
 from crm.core.errors import DomainError, Forbidden, NotFound
 from crm.core.models import AuditEntry
 from crm.customers.models import Contact, ContactPoint, Employment, Tag
@@ -143,6 +145,10 @@ def test_duplicates_merge_is_in_the_history_of_both(manager, pair):
     merged_entry = AuditEntry.objects.filter(object_id=pair["dup"].pk).first()
     assert "merged_records" in survivor_entry.changes
     assert "merged_into" in merged_entry.changes
+    # The history names the merge in words, not by its key.
+    assert "merged records" in [row[0] for row in describe(survivor_entry)]
+    with translation.override("ru"):
+        assert "объединена с" in [row[0] for row in describe(merged_entry)]
 
 
 def test_duplicates_merge_closes_the_pair(manager, pair):
