@@ -229,6 +229,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 CRM_MAX_ATTACHMENT_SIZE = env.int("CRM_MAX_ATTACHMENT_MB", default=25) * 1024 * 1024
 
+# --- data in and out ---------------------------------------------------------------
+# Lists up to this many rows are exported during the request; longer ones by a job.
+CRM_EXPORT_SYNC_LIMIT = env.int("CRM_EXPORT_SYNC_LIMIT", default=5000)
+CRM_EXPORT_KEEP_DAYS = env.int("CRM_EXPORT_KEEP_DAYS", default=7)
+# Failed deliveries in a row after which a webhook is switched off; seconds to answer.
+CRM_WEBHOOK_MAX_FAILURES = env.int("CRM_WEBHOOK_MAX_FAILURES", default=10)
+CRM_WEBHOOK_TIMEOUT = env.float("CRM_WEBHOOK_TIMEOUT", default=10.0)
+
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
