@@ -37,4 +37,4 @@ def importer_class(entity: str):
 
 
 def fields_of(entity: str):
-    return importer_class(entity).fields
+    return importer_class(entity).all_fields()

@@ -123,6 +123,13 @@ class Importer:
 
     def __init__(self, *, actor) -> None:
         self.actor = actor
+        # The fields of this job: the declared ones and any read from the database.
+        self.fields = type(self).all_fields()
+
+    @classmethod
+    def all_fields(cls) -> list[Field]:
+        """The fields a column may go into (custom fields included)."""
+        return list(cls.fields)
 
     def check_rights(self) -> None:
         """Refuse the whole job when the actor may not create such records."""

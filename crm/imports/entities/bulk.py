@@ -30,6 +30,8 @@ from crm.imports.entities.base import (
     first_by,
     shown,
 )
+from crm.imports.entities.extras import Extras, custom_fields_of, custom_import_fields
+from crm.imports.fields import Field
 from crm.imports.writing import Inserter, reserve_ids
 
 
@@ -39,8 +41,13 @@ class BulkImporter(Importer):
     # Attnames of the model a file may fill; new records are written with these.
     audited: ClassVar[tuple[str, ...]] = ()
 
+    @classmethod
+    def all_fields(cls) -> list[Field]:
+        return [*cls.fields, *custom_import_fields(custom_fields_of(cls.object_type))]
+
     def __init__(self, *, actor) -> None:
         super().__init__(actor=actor)
+        self.extras = Extras(self.model, self.object_type)
         self.inserter = Inserter(
             self.model,
             (
@@ -49,6 +56,7 @@ class BulkImporter(Importer):
                 "updated_at",
                 "created_by_id",
                 *self.audited,
+                "custom_fields",
                 "search_text",
             ),
         )
@@ -82,6 +90,7 @@ class BulkImporter(Importer):
     def new(self, values: dict[str, Any]) -> dict[str, Any]:
         record = {k: v for k, v in values.items() if not k.startswith("_")}
         record.setdefault("curator_id", self.actor.pk)
+        self.extras.merge_new(record, values)
         return record
 
     def write(self, rows: list[Row]) -> Outcome:
@@ -121,6 +130,7 @@ class BulkImporter(Importer):
             if target is None:
                 try:
                     self.check_new(values)
+                    self.extras.check_new(values)
                 except DomainError as error:
                     outcome.reject(row, error)
                     continue
@@ -129,6 +139,7 @@ class BulkImporter(Importer):
                 outcome.created += 1
             elif isinstance(target, dict):
                 target.update((k, v) for k, v in values.items() if k[0] != "_")
+                self.extras.merge_new(target, values)
             else:
                 refusal = self._refusal(target)
                 if refusal:
@@ -145,6 +156,7 @@ class BulkImporter(Importer):
             written.append((target, values))
 
         self._insert(created)
+        tags = self.extras.link_tags(written, changed)
         updated = self._update([pair for pair in changed.values() if pair[1]])
         outcome.updated += len(updated)
         self.after_write(
@@ -160,9 +172,17 @@ class BulkImporter(Importer):
                     record["id"],
                     self.name_of(record),
                     {
-                        label: {"old": None, "new": display(name, record[name])}
-                        for name, label in labels
-                        if record.get(name) not in (None, "", False)
+                        **{
+                            label: {"old": None, "new": display(name, record[name])}
+                            for name, label in labels
+                            if record.get(name) not in (None, "", False)
+                        },
+                        **self.extras.created_changes(record),
+                        **(
+                            {"tags": {"old": None, "new": tags[record["id"]]}}
+                            if record["id"] in tags
+                            else {}
+                        ),
                     },
                 )
                 for record in created
@@ -209,7 +229,12 @@ class BulkImporter(Importer):
             obj.updated_at = now
             obj.version += 1
             obj.search_text = self.search_text(obj, points.get(obj.pk, {}))
-            fields.update(changes)
+            # History keys that are not columns: tags (links) and custom fields.
+            fields.update(
+                "custom_fields" if name.startswith("custom_fields.") else name
+                for name in changes
+                if name != "tags"
+            )
         self.model.all_objects.bulk_update(
             [obj for obj, _c in updated],
             sorted(fields | {"updated_at", "version", "search_text"}),
@@ -228,6 +253,7 @@ class BulkImporter(Importer):
             entry = changes.setdefault(names[name], {"old": self.display(name, old)})
             entry["new"] = self.display(name, value)
             setattr(obj, name, value)
+        self.extras.apply(obj, values, changes)
 
     def contact_points(self, objs) -> dict[int, dict[str, list[str]]]:
         """Further phones and e-mails of updated records, for their search text."""

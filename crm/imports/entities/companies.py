@@ -30,6 +30,7 @@ from crm.imports.entities.base import (
     user_lookup,
 )
 from crm.imports.entities.bulk import BulkImporter, required, value_of
+from crm.imports.entities.extras import TAGS_FIELD
 from crm.imports.fields import Field
 
 COMPANY_FIELDS = [
@@ -74,6 +75,7 @@ COMPANY_FIELDS = [
     Field("consent_email", _l("agrees to e-mails"), ("согласие на рассылку",)),
     Field("consent_sms", _l("agrees to SMS"), ("согласие на sms",)),
     Field("consent_phone", _l("agrees to calls"), ("согласие на звонки",)),
+    TAGS_FIELD,
 ]
 
 _TEXT_LIMITS = {
@@ -197,6 +199,8 @@ class CompanyImporter(BulkImporter):
                     )
                 elif name.startswith("consent_"):
                     values[name] = parse.parse_bool(text, field=name)
+                else:
+                    self.extras.clean(name, text, values)
             except DomainError as error:
                 errors.setdefault(error.field or name, []).append(error.message)
         if values.get("kpp") and len(values.get("inn", "")) == 12:

@@ -26,6 +26,7 @@ from crm.imports.entities.base import (
     user_lookup,
 )
 from crm.imports.entities.bulk import BulkImporter, required, value_of
+from crm.imports.entities.extras import TAGS_FIELD
 from crm.imports.fields import Field
 from crm.imports.writing import Inserter, reserve_ids
 
@@ -62,6 +63,7 @@ CONTACT_FIELDS = [
     Field("consent_email", _l("agrees to e-mails"), ("согласие на рассылку",)),
     Field("consent_sms", _l("agrees to SMS"), ("согласие на sms",)),
     Field("consent_phone", _l("agrees to calls"), ("согласие на звонки",)),
+    TAGS_FIELD,
 ]
 
 _TEXT_LIMITS = {
@@ -187,6 +189,8 @@ class ContactImporter(BulkImporter):
                     values["company_inn"] = self.inns(text, field="company_inn")
                 elif name.startswith("consent_"):
                     values[name] = parse.parse_bool(text, field=name)
+                else:
+                    self.extras.clean(name, text, values)
             except DomainError as error:
                 errors.setdefault(error.field or name, []).append(error.message)
         birth = values.get("birth_date")
@@ -207,9 +211,16 @@ class ContactImporter(BulkImporter):
             required(values, "first_name", _("Enter the person's first name."))
 
     def missing_fields(self, mapped: set[str]) -> list[Field]:
+        missing = [
+            f
+            for f in self.fields
+            if f.required
+            and f.name.startswith("custom_fields.")
+            and f.name not in mapped
+        ]
         if mapped & {"first_name", "full_name"}:
-            return []
-        return [f for f in self.fields if f.name == "first_name"]
+            return missing
+        return [f for f in self.fields if f.name == "first_name"] + missing
 
     def name_of(self, record: dict[str, Any]) -> str:
         return " ".join(
