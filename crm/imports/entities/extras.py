@@ -12,8 +12,9 @@ with the import's own parsers (31.12.2024, 1 234,50, да/нет) and then check
 is stored exactly as one typed in a form. Values merge into the record's JSON.
 
 Pitfalls: tags created by a dry run roll back with its batch, so they are looked up
-per batch rather than kept across batches; tag names are matched case-insensitively
-within what is loaded, but the unique index is case-sensitive.
+per batch rather than kept across batches. Tag names are matched case-insensitively
+(«опт» is the tag «Опт»), while the unique index is case-sensitive: a name not found
+exactly makes the batch read the whole (small) tag table once.
 """
 
 from __future__ import annotations
@@ -247,19 +248,12 @@ class Extras:
                 found.setdefault(name.casefold(), (pk, name))
 
         load(list(wanted.values()))
+        if any(key not in found for key in wanted):
+            # The same name in another letter case is the same tag. Tags are a
+            # small vocabulary: read them all, and only when a name is new.
+            for pk, name in Tag.objects.values_list("id", "name"):
+                found.setdefault(name.casefold(), (pk, name))
         missing = [name for key, name in wanted.items() if key not in found]
-        if missing:
-            # The same names in another letter case are the same tags.
-            load(
-                list(
-                    Tag.objects.filter(
-                        name__in={m.capitalize() for m in missing}
-                        | {m.lower() for m in missing}
-                        | {m.upper() for m in missing}
-                    ).values_list("name", flat=True)
-                )
-            )
-            missing = [name for key, name in wanted.items() if key not in found]
         if missing:
             Tag.objects.bulk_create(
                 [Tag(name=name) for name in missing], ignore_conflicts=True

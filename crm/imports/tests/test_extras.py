@@ -226,3 +226,32 @@ def test_api_mapping_accepts_a_custom_field(api_client, admin_user):
         {"mapping": {"0": "first_name", "1": "custom_fields.nope"}},
     )
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("count", [10, 200])
+def test_tags_and_custom_fields_of_a_batch_cost_a_fixed_number_of_queries(
+    admin_user, django_assert_max_num_queries, count
+):
+    from crm.imports.entities.base import Row
+    from crm.imports.entities.contacts import ContactImporter
+
+    _field("contact", "grade", "choice", choices=["A", "B"])
+    Tag.objects.create(name="Опт")
+    importer = ContactImporter(actor=admin_user)
+    rows = [
+        Row(
+            n + 2,
+            {
+                "first_name": f"Иван{n}",
+                "email": f"p{n}@example.com",
+                "tags": f"Опт, Группа {n % 7}",
+                "custom_fields.grade": "B",
+            },
+        )
+        for n in range(count)
+    ]
+    # the same number of statements whatever the size of the batch
+    with django_assert_max_num_queries(12):
+        outcome = importer.write(rows)
+    assert outcome.created == count
+    assert Contact.tags.through.objects.count() == 2 * count
