@@ -9,6 +9,9 @@ of column values written by `crm.imports.writing` (model instances cost more tha
 the rest of the row); matched ones are model instances saved with `bulk_update`,
 and only when something changed. The history gets one entry per record, written
 with one statement; the listeners hear one `<entity>.imported` event per batch.
+Tags and custom fields (`crm.imports.entities.extras`) ride along: custom values
+merge into the record's JSON, tags are only ever added, and both appear in the
+history under the names `crm.core.audit` gives them ("tags", "custom_fields.<key>").
 """
 
 from __future__ import annotations

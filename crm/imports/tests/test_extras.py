@@ -255,3 +255,25 @@ def test_tags_and_custom_fields_of_a_batch_cost_a_fixed_number_of_queries(
         outcome = importer.write(rows)
     assert outcome.created == count
     assert Contact.tags.through.objects.count() == 2 * count
+
+
+def test_mapping_page_offers_tags_and_custom_fields(client, admin_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from crm.imports.models import ImportJob
+
+    _field("contact", "grade", "text", label_en="Grade", label_ru="Класс")
+    client.force_login(admin_user)
+    client.post(
+        reverse("imports:import-list"),
+        {
+            "entity": "contacts",
+            "file": SimpleUploadedFile("p.csv", "Имя;Grade;Tags\nИван;A;x\n".encode()),
+        },
+    )
+    job = ImportJob.objects.get()
+    assert job.mapping == {"0": "first_name", "1": "custom_fields.grade", "2": "tags"}
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert 'value="custom_fields.grade" selected' in page
+    assert 'value="tags" selected' in page
