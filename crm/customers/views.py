@@ -25,7 +25,15 @@ from crm.core import custom_fields as core_custom_fields
 from crm.core import registry, visibility
 from crm.core.errors import Conflict, DomainError, Forbidden, NotFound
 from crm.core.forms import apply_domain_error
-from crm.core.listing import Column, ListSpec, link, list_context, list_template
+from crm.core.listing import (
+    Column,
+    ListSpec,
+    link,
+    list_context,
+    list_template,
+    plain,
+    related,
+)
 from crm.core.models import CustomField, CustomFieldKind
 from crm.core.validation import format_phone
 from crm.customers import selectors, services
@@ -102,18 +110,22 @@ def tags_html(obj) -> str:
     )
 
 
+def tags_text(obj) -> str:
+    """The tags as the list's cell reads once its badges are stripped."""
+    return plain(" ".join(tag.name for tag in related(obj, "tags")))
+
+
 def _date(value) -> str:
     return formats.date_format(timezone.localtime(value), "SHORT_DATE_FORMAT")
 
 
 def _custom_columns(fields: list[CustomField]) -> list[Column]:
     def column(field: CustomField) -> Column:
+        def render(obj):
+            return custom_display(field, (obj.custom_fields or {}).get(field.key))
+
         return Column(
-            key=f"cf_{field.key}",
-            label=field.label,
-            render=lambda obj: custom_display(
-                field, (obj.custom_fields or {}).get(field.key)
-            ),
+            key=f"cf_{field.key}", label=field.label, render=render, export=render
         )
 
     return [column(field) for field in fields]
@@ -459,9 +471,40 @@ def _primary_company(contact: Contact) -> str:
     return link(company.get_absolute_url(), company.name)
 
 
+def _primary_company_text(contact: Contact) -> str:
+    jobs = contact.card_employments
+    return plain(jobs[0].company.name) if jobs else ""
+
+
 def _job_title(contact: Contact) -> str:
     jobs = contact.card_employments
     return jobs[0].title if jobs else ""
+
+
+def _phone(obj) -> str:
+    return format_phone(obj.phone)
+
+
+def _email(obj) -> str:
+    return obj.email
+
+
+def _source(obj):
+    return obj.source or ""
+
+
+def _curator(obj):
+    return obj.curator or ""
+
+
+def _created(obj) -> str:
+    return _date(obj.created_at)
+
+
+def _birth_date(contact: Contact) -> str:
+    if not contact.birth_date:
+        return ""
+    return formats.date_format(contact.birth_date, "SHORT_DATE_FORMAT")
 
 
 def _contact_spec(actor, custom: list[CustomField]) -> ListSpec:
@@ -472,28 +515,55 @@ def _contact_spec(actor, custom: list[CustomField]) -> ListSpec:
             lambda c: link(c.get_absolute_url(), c.full_name),
             sort="last_name,first_name",
             css="wrap",
+            export=lambda c: plain(c.full_name),
         ),
-        Column("company", gettext_lazy("Company"), _primary_company, css="wrap"),
-        Column("job_title", gettext_lazy("Position"), _job_title),
-        Column("phone", gettext_lazy("Phone"), lambda c: format_phone(c.phone)),
-        Column("email", gettext_lazy("E-mail"), lambda c: c.email, sort="email"),
-        Column("source", gettext_lazy("Source"), lambda c: c.source or ""),
-        Column("curator", gettext_lazy("Curator"), lambda c: c.curator or ""),
-        Column("tags", gettext_lazy("Tags"), tags_html),
         Column(
-            "birth_date",
-            gettext_lazy("Birth date"),
-            lambda c: (
-                formats.date_format(c.birth_date, "SHORT_DATE_FORMAT")
-                if c.birth_date
-                else ""
-            ),
+            "company",
+            gettext_lazy("Company"),
+            _primary_company,
+            css="wrap",
+            export=_primary_company_text,
+            uses=("card_employments",),
+        ),
+        Column(
+            "job_title",
+            gettext_lazy("Position"),
+            _job_title,
+            export=_job_title,
+            uses=("card_employments",),
+        ),
+        Column("phone", gettext_lazy("Phone"), _phone, export=_phone),
+        Column("email", gettext_lazy("E-mail"), _email, sort="email", export=_email),
+        Column(
+            "source",
+            gettext_lazy("Source"),
+            _source,
+            export=_source,
+            uses=("source",),
+        ),
+        Column(
+            "curator",
+            gettext_lazy("Curator"),
+            _curator,
+            export=_curator,
+            uses=("curator",),
+        ),
+        Column(
+            "tags",
+            gettext_lazy("Tags"),
+            tags_html,
+            export=tags_text,
+            uses=("tags",),
+        ),
+        Column(
+            "birth_date", gettext_lazy("Birth date"), _birth_date, export=_birth_date
         ),
         Column(
             "created_at",
             gettext_lazy("Created"),
-            lambda c: _date(c.created_at),
+            _created,
             sort="-created_at",
+            export=_created,
         ),
         *_custom_columns(custom),
     ]
