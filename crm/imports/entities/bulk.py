@@ -59,7 +59,8 @@ class BulkImporter(Importer):
                 "updated_at",
                 "created_by_id",
                 *self.audited,
-                "custom_fields",
+                # Without active custom fields the column takes its default ({}).
+                *(("custom_fields",) if self.extras.custom else ()),
                 "search_text",
             ),
         )
