@@ -319,3 +319,44 @@ def test_export_of_tasks_and_deals_holds_only_what_the_user_sees(
     # then
     assert [r[0] for r in tasks[1:]] == ["Позвонить своему"]
     assert [r[0] for r in deals[1:]] == ["Своя сделка"]
+
+
+def test_export_plain_text_of_contact_columns_equals_the_stripped_page_cells(
+    admin_user, django_assert_max_num_queries
+):
+    """The fast path (each column's `export`, relations loaded per chunk) writes
+    exactly what rendering the page's cells and stripping them would."""
+    from dataclasses import replace
+
+    from django.http import QueryDict
+
+    from crm.core.exports.writing import rows
+    from crm.customers.tests.factories import TagFactory
+    from crm.customers.views import contact_listing
+
+    first = CompanyFactory(name="ООО «Ромашка»")
+    second = CompanyFactory(name="АО «Лютик»")
+    for n in range(12):
+        contact = ContactFactory(
+            last_name=f"Иванов{n}",
+            email=f"person{n}@example.ru" if n % 2 else "",
+            phone="+79161234567" if n % 3 else "",
+        )
+        EmploymentFactory(contact=contact, company=first, job_title="Директор")
+        if n % 4 == 0:
+            EmploymentFactory(contact=contact, company=second, job_title="")
+        if n % 2 == 0:
+            contact.tags.add(TagFactory(name="VIP"), TagFactory(name="опт"))
+    spec, queryset, _form = contact_listing(admin_user, QueryDict(""))
+    columns = list(spec.columns)
+    assert all(column.export is not None for column in columns)
+    queryset = queryset.order_by("pk")
+
+    with django_assert_max_num_queries(8):
+        fast = list(rows(queryset, columns))
+    slow = list(rows(queryset, [replace(column, export=None) for column in columns]))
+
+    assert len(fast) == 12
+    assert any("ООО «Ромашка»" in cell for row in fast for cell in row)
+    assert any("VIP" in cell for row in fast for cell in row)
+    assert fast == slow
