@@ -146,14 +146,29 @@ class Importer:
         return visibility.can(self.actor, obj, "edit")
 
 
+def match_value(name: str, value: Any) -> Any:
+    """The form of a value rows are matched on: an e-mail in any letter case is one
+    mailbox (Ivanov@… and ivanov@… in one file or against the base are one person)."""
+    if name == "email" and isinstance(value, str):
+        return value.lower()
+    return value
+
+
 def first_by(queryset, name: str, values) -> dict[Any, Any]:
-    """{value: the first record (lowest id) having it} for the values of one batch."""
-    values = [v for v in set(values) if v]
+    """{matched value: the first record (lowest id) having it} for one batch's values.
+
+    E-mails are looked up as written and in lower case (the index serves both); an
+    address stored in another mixed case is not found here, the duplicate check
+    finds it.
+    """
+    values = {v for v in values if v}
+    if name == "email":
+        values |= {v.lower() for v in values}
     found: dict[Any, Any] = {}
     if not values:
         return found
-    for obj in queryset.filter(Q(**{f"{name}__in": values})).order_by("id"):
-        found.setdefault(getattr(obj, name), obj)
+    for obj in queryset.filter(Q(**{f"{name}__in": list(values)})).order_by("id"):
+        found.setdefault(match_value(name, getattr(obj, name)), obj)
     return found
 
 

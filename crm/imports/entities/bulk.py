@@ -31,6 +31,7 @@ from crm.imports.entities.base import (
     Row,
     audit_batch,
     first_by,
+    match_value,
     shown,
 )
 from crm.imports.entities.extras import Extras, custom_fields_of, custom_import_fields
@@ -116,7 +117,9 @@ class BulkImporter(Importer):
                 self.model.all_objects if key == "external_id" else self.model.objects
             )
             found[key] = first_by(manager, key, (v.get(key) for v in unmatched))
-            unmatched = [v for v in unmatched if v.get(key) not in found[key]]
+            unmatched = [
+                v for v in unmatched if match_value(key, v.get(key)) not in found[key]
+            ]
 
         pending: dict[tuple[str, Any], Any] = {}
         created: list[dict[str, Any]] = []
@@ -126,7 +129,7 @@ class BulkImporter(Importer):
         for row, values in cleaned:
             target = None
             for key in keys:
-                value = values.get(key)
+                value = match_value(key, values.get(key))
                 if value:
                     target = pending.get((key, value)) or found[key].get(value)
                     if target is not None:
@@ -156,7 +159,7 @@ class BulkImporter(Importer):
                 if value is None and not isinstance(target, dict):
                     value = getattr(target, key, None)
                 if value:
-                    pending[(key, value)] = target
+                    pending[(key, match_value(key, value))] = target
             written.append((target, values))
 
         self._insert(created)

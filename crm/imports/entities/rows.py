@@ -21,6 +21,7 @@ from crm.imports.entities.base import (
     Outcome,
     Row,
     first_by,
+    match_value,
 )
 
 
@@ -57,7 +58,7 @@ class ServiceImporter(Importer):
             obj = None
             for key in self.match_keys:
                 if values.get(key):
-                    obj = found[key].get(values[key])
+                    obj = found[key].get(match_value(key, values[key]))
                     if obj is not None:
                         break
             if obj is not None and obj.deleted_at is not None:

@@ -176,6 +176,31 @@ def test_import_twice_creates_nothing_new(admin_user, csv_file, run_job):
     assert AuditEntry.objects.count() == entries
 
 
+def test_import_matches_e_mails_in_any_letter_case(admin_user, csv_file, run_job):
+    # given a contact in the base and a file that writes the same mailbox in capitals,
+    # twice, once with a stray space
+    contact = ContactFactory(
+        first_name="Сергей", last_name="Иванов", email="ivanov@example.ru"
+    )
+    text = (
+        "Фамилия;Имя;E-mail;Должность\n"
+        "Иванов;Сергей;IVANOV@example.ru ;\n"
+        "Петров;Пётр;petrov@example.ru;\n"
+        "Петров;Пётр;Petrov@Example.RU;Директор\n"
+    )
+    # when it is imported
+    job = run_job(
+        actor=admin_user,
+        job=import_upload(actor=admin_user, entity="contacts", upload=csv_file(text)),
+    )
+    # then the first row is the contact in the base and the last two are one person
+    assert job.rejected_count == 0
+    assert job.created_count == 1
+    assert Contact.objects.count() == 2
+    assert Contact.objects.filter(pk=contact.pk, deleted_at=None).exists()
+    assert Contact.objects.filter(email__iexact="petrov@example.ru").count() == 1
+
+
 def test_import_updates_a_matched_record_only_with_filled_cells(
     admin_user, csv_file, run_job
 ):
