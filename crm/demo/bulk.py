@@ -20,6 +20,8 @@ from typing import Any
 from django.core.management.color import no_style
 from django.db import connection, models
 
+from crm.core.bulk import sqlite_reserve_ids
+
 
 class Table:
     """The insert statement of one model for a given list of columns."""
@@ -97,24 +99,7 @@ def reserve_ids(model: type[models.Model], count: int) -> int:
             first = max(highest, last_value if is_called else last_value - 1) + 1
             cursor.execute("SELECT setval(%s, %s, true)", [sequence, first + count - 1])
             return first
-        cursor.execute(f"SELECT COALESCE(MAX({pk}), 0) FROM {quoted}")  # noqa: S608
-        first = cursor.fetchone()[0] + 1
-        if connection.vendor == "sqlite":
-            # AUTOINCREMENT tables remember their highest id ever in sqlite_sequence.
-            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-            found = cursor.fetchone()
-            if found is not None:
-                first = max(first, found[0] + 1)
-                cursor.execute(
-                    "UPDATE sqlite_sequence SET seq = %s WHERE name = %s",
-                    [first + count - 1, table],
-                )
-            else:
-                cursor.execute(
-                    "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)",
-                    [table, first + count - 1],
-                )
-        return first
+        return sqlite_reserve_ids(cursor, table, count, model._meta.pk.column)
 
 
 def reset_sequences(models_: Sequence[type[models.Model]]) -> None:

@@ -21,13 +21,14 @@ from typing import Any
 
 from django.db import connection, models
 
+from crm.core.bulk import sqlite_reserve_ids
+
 
 def reserve_ids(model: type[models.Model], count: int) -> Sequence[int]:
     """Reserve `count` ids of a table (consecutive on SQLite)."""
     if count <= 0:
         return []
     table = model._meta.db_table
-    quoted = connection.ops.quote_name(table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, "id"])
@@ -37,22 +38,7 @@ def reserve_ids(model: type[models.Model], count: int) -> Sequence[int]:
                 "SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count]
             )
             return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608
-        first = cursor.fetchone()[0] + 1
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-            found = cursor.fetchone()
-            if found is not None:
-                first = max(first, found[0] + 1)
-                cursor.execute(
-                    "UPDATE sqlite_sequence SET seq = %s WHERE name = %s",
-                    [first + count - 1, table],
-                )
-            else:
-                cursor.execute(
-                    "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)",
-                    [table, first + count - 1],
-                )
+        first = sqlite_reserve_ids(cursor, table, count)
         return range(first, first + count)
 
 
