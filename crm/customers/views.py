@@ -180,6 +180,16 @@ def _points_with_phones_formatted(initial: list[dict]) -> list[dict]:
 
 
 def _company_spec(actor, custom: list[CustomField]) -> ListSpec:
+    def reference(name: str, key: str, label) -> Column:
+        # A reference list's entry (industry, source…), read through its join.
+        def cell(company):
+            return getattr(company, name) or ""
+
+        return Column(key, label, cell, export=lambda c: plain(cell(c)), uses=(name,))
+
+    def text(value) -> str:
+        return plain(value or "")
+
     columns = [
         Column(
             "name",
@@ -187,35 +197,57 @@ def _company_spec(actor, custom: list[CustomField]) -> ListSpec:
             lambda c: link(c.get_absolute_url(), c.name),
             sort="name",
             css="wrap",
+            export=lambda c: text(c.name),
         ),
         Column(
             "relation",
             gettext_lazy("Relation"),
             lambda c: c.get_relation_display(),
             sort="relation,name",
+            export=lambda c: text(c.get_relation_display()),
         ),
-        Column("inn", gettext_lazy("INN"), lambda c: c.inn, sort="inn"),
-        Column("phone", gettext_lazy("Phone"), lambda c: format_phone(c.phone)),
-        Column("email", gettext_lazy("E-mail"), lambda c: c.email, sort="email"),
-        Column("industry", gettext_lazy("Industry"), lambda c: c.industry or ""),
-        Column("category", gettext_lazy("Category"), lambda c: c.category or ""),
-        Column("legal_form", gettext_lazy("Legal form"), lambda c: c.legal_form or ""),
         Column(
-            "region", gettext_lazy("Region"), lambda c: c.region, sort="region,name"
+            "inn",
+            gettext_lazy("INN"),
+            lambda c: c.inn,
+            sort="inn",
+            export=lambda c: text(c.inn),
         ),
-        Column("source", gettext_lazy("Source"), lambda c: c.source or ""),
         Column(
-            "sales_channel",
-            gettext_lazy("Sales channel"),
-            lambda c: c.sales_channel or "",
+            "phone",
+            gettext_lazy("Phone"),
+            lambda c: format_phone(c.phone),
+            export=lambda c: text(format_phone(c.phone)),
         ),
-        Column("curator", gettext_lazy("Curator"), lambda c: c.curator or ""),
-        Column("tags", gettext_lazy("Tags"), tags_html),
+        Column(
+            "email",
+            gettext_lazy("E-mail"),
+            lambda c: c.email,
+            sort="email",
+            export=lambda c: text(c.email),
+        ),
+        reference("industry", "industry", gettext_lazy("Industry")),
+        reference("category", "category", gettext_lazy("Category")),
+        reference("legal_form", "legal_form", gettext_lazy("Legal form")),
+        Column(
+            "region",
+            gettext_lazy("Region"),
+            lambda c: c.region,
+            sort="region,name",
+            export=lambda c: text(c.region),
+        ),
+        reference("source", "source", gettext_lazy("Source")),
+        reference("sales_channel", "sales_channel", gettext_lazy("Sales channel")),
+        reference("curator", "curator", gettext_lazy("Curator")),
+        Column(
+            "tags", gettext_lazy("Tags"), tags_html, export=tags_text, uses=("tags",)
+        ),
         Column(
             "created_at",
             gettext_lazy("Created"),
             lambda c: _date(c.created_at),
             sort="-created_at",
+            export=_created,
         ),
         *_custom_columns(custom),
     ]

@@ -360,3 +360,53 @@ def test_export_plain_text_of_contact_columns_equals_the_stripped_page_cells(
     assert any("ООО «Ромашка»" in cell for row in fast for cell in row)
     assert any("VIP" in cell for row in fast for cell in row)
     assert fast == slow
+
+
+def test_export_plain_text_of_company_columns_equals_the_stripped_page_cells(
+    admin_user, manager, django_assert_max_num_queries
+):
+    from dataclasses import replace
+
+    from django.http import QueryDict
+
+    from crm.core.exports.writing import rows
+    from crm.customers.tests.factories import (
+        CompanyCategoryFactory,
+        IndustryFactory,
+        LegalFormFactory,
+        SalesChannelFactory,
+        SourceFactory,
+        TagFactory,
+    )
+    from crm.customers.views import company_listing
+
+    industry, category = IndustryFactory(), CompanyCategoryFactory()
+    form, source, channel = LegalFormFactory(), SourceFactory(), SalesChannelFactory()
+    for n in range(9):
+        full = n % 2 == 0
+        company = CompanyFactory(
+            name=f"ООО «Ромашка {n}» & Co",
+            phone="+74951234567" if full else "",
+            email=f"info{n}@example.ru" if full else "",
+            region="Москва" if full else "",
+            industry=industry if full else None,
+            category=category if full else None,
+            legal_form=form if full else None,
+            source=source if full else None,
+            sales_channel=channel if full else None,
+            curator=manager if full else None,
+        )
+        if full:
+            company.tags.add(TagFactory(name="VIP"))
+    spec, queryset, _form = company_listing(admin_user, QueryDict(""))
+    columns = list(spec.columns)
+    assert all(column.export is not None for column in columns)
+    queryset = queryset.order_by("pk")
+
+    with django_assert_max_num_queries(6):
+        fast = list(rows(queryset, columns))
+    slow = list(rows(queryset, [replace(column, export=None) for column in columns]))
+
+    assert len(fast) == 9
+    assert any("ООО «Ромашка 0» & Co" in row for row in fast)
+    assert fast == slow
