@@ -28,7 +28,14 @@ from crm.activities.views.base import (
 from crm.core import visibility
 from crm.core.errors import DomainError
 from crm.core.forms import apply_domain_error
-from crm.core.listing import Column, ListSpec, link, list_context, list_template
+from crm.core.listing import (
+    Column,
+    ListSpec,
+    link,
+    list_context,
+    list_template,
+    plain,
+)
 from crm.core.views import safe_next
 
 
@@ -47,7 +54,12 @@ def _task_due(task: Task):
     return local(task.due_at)
 
 
+def _task_client_text(task: Task) -> str:
+    return plain(task.contact or task.company or "")
+
+
 def _task_spec() -> ListSpec:
+    # Each column also gives its cell as plain text, so an export builds no links.
     columns = [
         Column(
             "title",
@@ -55,40 +67,65 @@ def _task_spec() -> ListSpec:
             lambda t: link(t.get_absolute_url(), t.title),
             sort="title",
             css="wrap",
+            export=lambda t: plain(t.title),
         ),
-        Column("due_at", gettext_lazy("Due"), _task_due, sort="due_at"),
+        Column(
+            "due_at",
+            gettext_lazy("Due"),
+            _task_due,
+            sort="due_at",
+            export=lambda t: plain(local(t.due_at)),
+        ),
         Column(
             "priority",
             gettext_lazy("Priority"),
             lambda t: t.get_priority_display(),
             sort="priority",
+            export=lambda t: plain(t.get_priority_display()),
         ),
         Column(
-            "status", gettext_lazy("Status"), lambda t: t.get_status_display(), "status"
+            "status",
+            gettext_lazy("Status"),
+            lambda t: t.get_status_display(),
+            "status",
+            export=lambda t: plain(t.get_status_display()),
         ),
         Column(
             "assignee",
             gettext_lazy("Assignee"),
             lambda t: str(t.assignee),
             sort="assignee__last_name,assignee__first_name",
+            export=lambda t: plain(t.assignee),
+            uses=("assignee",),
         ),
-        Column("client", gettext_lazy("Client"), _task_client, css="wrap"),
+        Column(
+            "client",
+            gettext_lazy("Client"),
+            _task_client,
+            css="wrap",
+            export=_task_client_text,
+            uses=("contact", "company"),
+        ),
         Column(
             "remind_at",
             gettext_lazy("Reminder"),
             lambda t: local(t.remind_at),
             sort="remind_at",
+            export=lambda t: plain(local(t.remind_at)),
         ),
         Column(
             "created_at",
             gettext_lazy("Created"),
             lambda t: local(t.created_at, "SHORT_DATE_FORMAT"),
             sort="created_at",
+            export=lambda t: plain(local(t.created_at, "SHORT_DATE_FORMAT")),
         ),
         Column(
             "created_by",
             gettext_lazy("Author"),
             lambda t: str(t.created_by or ""),
+            export=lambda t: plain(t.created_by or ""),
+            uses=("created_by",),
         ),
     ]
     return ListSpec(

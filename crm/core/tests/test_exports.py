@@ -410,3 +410,45 @@ def test_export_plain_text_of_company_columns_equals_the_stripped_page_cells(
     assert len(fast) == 9
     assert any("ООО «Ромашка 0» & Co" in row for row in fast)
     assert fast == slow
+
+
+def test_export_plain_text_of_task_columns_equals_the_stripped_page_cells(
+    admin_user, manager, django_assert_max_num_queries
+):
+    import datetime as dt
+
+    from django.http import QueryDict
+    from django.utils import timezone
+
+    from crm.activities.tests.factories import TaskFactory
+    from crm.activities.views.tasks import task_listing
+    from crm.core.exports.writing import rows
+
+    company = CompanyFactory(name="ООО «Ромашка»")
+    contact = ContactFactory(last_name="Иванов")
+    for n in range(8):
+        TaskFactory(
+            title=f"Позвонить  {n} <b>срочно</b>",
+            assignee=manager if n % 2 else admin_user,
+            company=company if n % 3 == 0 else None,
+            contact=contact if n % 3 == 1 else None,
+            due_at=timezone.now() + dt.timedelta(days=n - 4),
+            remind_at=timezone.now() if n % 2 else None,
+        )
+    spec, queryset, _form = task_listing(admin_user, QueryDict("status=all"))
+    columns = list(spec.columns)
+    assert all(column.export is not None for column in columns)
+    queryset = queryset.order_by("pk")
+
+    with django_assert_max_num_queries(6):
+        fast = list(rows(queryset, columns))
+    slow = list(rows(queryset, [_page_cells(column) for column in columns]))
+
+    assert len(fast) == 8
+    assert fast == slow
+
+
+def _page_cells(column):
+    from dataclasses import replace
+
+    return replace(column, export=None)
