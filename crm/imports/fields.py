@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _l
 
 _PUNCTUATION = re.compile(r"[\s_\-.,:;/\\()\"'«»№#*]+")
 
@@ -24,6 +25,12 @@ class Field:
     label: Any  # gettext_lazy: shown in the user's language
     synonyms: tuple[str, ...] = ()
     required: bool = False
+
+
+# Every kind of record matches a row by the id another system gave it first.
+EXTERNAL_ID = Field(
+    "external_id", _l("external ID"), ("id", "код", "внешний код", "guid")
+)
 
 
 def normalise_header(text: str) -> str:

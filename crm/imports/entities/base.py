@@ -17,10 +17,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from crm.core import events, visibility
 from crm.core.errors import DomainError
 from crm.core.models import AuditAction, AuditEntry
+from crm.customers.models import Source
 from crm.imports.fields import Field, normalise_header
 
 
@@ -53,23 +55,26 @@ class Rejected(DomainError):
 class Lookup:
     """Names → ids of a small table (a reference list, the users), loaded once."""
 
-    def __init__(self, pairs) -> None:
+    def __init__(self, pairs, *, message=None) -> None:
+        # The refusal of an unknown name, unless `get()` is given its own.
+        self.message = message
         self.ids: dict[str, Any] = {}
         for key, pk in pairs:
             key = normalise_header(str(key or ""))
             if key:
                 self.ids.setdefault(key, pk)
 
-    def get(self, value: str, *, field: str, message) -> Any:
+    def get(self, value: str, *, field: str, message=None) -> Any:
         if not value:
             return None
         pk = self.ids.get(normalise_header(value))
         if pk is None:
+            message = message or self.message
             raise Rejected(message % {"value": value[:100]}, field=field)
         return pk
 
 
-def reference_lookup(model) -> Lookup:
+def reference_lookup(model, *, message=None) -> Lookup:
     """A reference list (industries, sources…) by its Russian or English name or
     abbreviation; only active entries are offered."""
     pairs = []
@@ -77,7 +82,7 @@ def reference_lookup(model) -> Lookup:
         pairs += [(item.name_ru, item.pk), (item.name_en, item.pk)]
         if getattr(item, "short_name", ""):
             pairs.append((item.short_name, item.pk))
-    return Lookup(pairs)
+    return Lookup(pairs, message=message)
 
 
 def user_lookup() -> Lookup:
@@ -90,7 +95,14 @@ def user_lookup() -> Lookup:
             (f"{user.last_name} {user.first_name}".strip(), user.pk),
             (f"{user.first_name} {user.last_name}".strip(), user.pk),
         ]
-    return Lookup(pairs)
+    return Lookup(pairs, message=_l("There is no active user «%(value)s»."))
+
+
+def source_lookup() -> Lookup:
+    """Active sources of clients (a reference list) by name."""
+    return reference_lookup(
+        Source, message=_l("There is no source «%(value)s» in the list.")
+    )
 
 
 def choice_lookup(choices) -> Lookup:

@@ -31,10 +31,10 @@ from crm.imports.entities.base import (
 )
 from crm.imports.entities.bulk import BulkImporter, required, value_of
 from crm.imports.entities.extras import TAGS_FIELD
-from crm.imports.fields import Field
+from crm.imports.fields import EXTERNAL_ID, Field
 
 COMPANY_FIELDS = [
-    Field("external_id", _l("external ID"), ("id", "код", "внешний код", "guid")),
+    EXTERNAL_ID,
     Field(
         "name",
         _l("name"),
@@ -185,7 +185,6 @@ class CompanyImporter(BulkImporter):
                     values["curator_id"] = self.users.get(
                         text,
                         field="curator",
-                        message=_("There is no active user «%(value)s»."),
                     )
                 elif name == "size":
                     values["size"] = self.sizes.get(

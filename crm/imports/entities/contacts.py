@@ -22,16 +22,16 @@ from crm.imports.entities.base import (
     audit_batch,
     first_by,
     limited,
-    reference_lookup,
+    source_lookup,
     user_lookup,
 )
 from crm.imports.entities.bulk import BulkImporter, required, value_of
 from crm.imports.entities.extras import TAGS_FIELD
-from crm.imports.fields import Field
+from crm.imports.fields import EXTERNAL_ID, Field
 from crm.imports.writing import Inserter, reserve_ids
 
 CONTACT_FIELDS = [
-    Field("external_id", _l("external ID"), ("id", "код", "внешний код", "guid")),
+    EXTERNAL_ID,
     Field("last_name", _l("last name"), ("фамилия", "surname")),
     Field("first_name", _l("first name"), ("имя", "name", "given name")),
     Field("middle_name", _l("middle name"), ("отчество", "patronymic")),
@@ -113,7 +113,7 @@ class ContactImporter(BulkImporter):
 
     def __init__(self, *, actor) -> None:
         super().__init__(actor=actor)
-        self.sources = reference_lookup(Source)
+        self.sources = source_lookup()
         self.users = user_lookup()
         self.names: dict[str, dict] = {
             "source_id": {s.pk: str(s) for s in Source.objects.all()},
@@ -177,13 +177,11 @@ class ContactImporter(BulkImporter):
                     values["source_id"] = self.sources.get(
                         text,
                         field="source",
-                        message=_("There is no source «%(value)s» in the list."),
                     )
                 elif name == "curator":
                     values["curator_id"] = self.users.get(
                         text,
                         field="curator",
-                        message=_("There is no active user «%(value)s»."),
                     )
                 elif name == "company_inn":
                     values["company_inn"] = self.inns(text, field="company_inn")

@@ -10,17 +10,17 @@ from django.utils.translation import gettext_lazy as _l
 
 from crm.core import visibility
 from crm.core.errors import DomainError
-from crm.customers.models import Company, Contact, Source
+from crm.customers.models import Company, Contact
 from crm.imports import values as parse
 from crm.imports.entities.base import (
     Lookup,
     Row,
     limited,
-    reference_lookup,
+    source_lookup,
     user_lookup,
 )
 from crm.imports.entities.rows import ServiceImporter
-from crm.imports.fields import Field, normalise_header
+from crm.imports.fields import EXTERNAL_ID, Field, normalise_header
 from crm.sales.models import (
     Deal,
     Pipeline,
@@ -34,7 +34,7 @@ from crm.sales.services.deals import (
 )
 
 DEAL_FIELDS = [
-    Field("external_id", _l("external ID"), ("id", "код", "внешний код", "guid")),
+    EXTERNAL_ID,
     Field("title", _l("title"), ("название", "сделка", "наименование", "deal"), True),
     Field("company", _l("company"), ("компания", "клиент", "контрагент", "client")),
     Field("company_inn", _l("company INN"), ("инн", "инн клиента", "inn")),
@@ -70,7 +70,7 @@ class DealImporter(ServiceImporter):
     def __init__(self, *, actor) -> None:
         super().__init__(actor=actor)
         self.users = user_lookup()
-        self.sources = reference_lookup(Source)
+        self.sources = source_lookup()
         self.pipelines = Lookup((p.name, p.pk) for p in Pipeline.objects.all())
         self.stages = {
             (s.pipeline_id, normalise_header(s.name)): s.pk for s in Stage.objects.all()
@@ -108,13 +108,11 @@ class DealImporter(ServiceImporter):
                     values["owner"] = self.users.get(
                         text,
                         field="owner",
-                        message=_("There is no active user «%(value)s»."),
                     )
                 elif name == "source":
                     values["source"] = self.sources.get(
                         text,
                         field="source",
-                        message=_("There is no source «%(value)s» in the list."),
                     )
                 elif name == "pipeline":
                     values["pipeline"] = self.pipelines.get(

@@ -7,24 +7,25 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from crm.customers.models import Industry, Source
+from crm.customers.models import Industry
 from crm.imports import values as parse
 from crm.imports.entities.base import (
     Row,
     limited,
     reference_lookup,
+    source_lookup,
     user_lookup,
 )
 from crm.imports.entities.contacts import split_full_name
 from crm.imports.entities.rows import ServiceImporter
-from crm.imports.fields import Field
+from crm.imports.fields import EXTERNAL_ID, Field
 from crm.sales.models import (
     Lead,
 )
 from crm.sales.services.leads import lead_create, lead_update
 
 LEAD_FIELDS = [
-    Field("external_id", _l("external ID"), ("id", "код", "внешний код", "guid")),
+    EXTERNAL_ID,
     Field(
         "title", _l("what they need"), ("потребность", "что нужно", "запрос", "need")
     ),
@@ -73,7 +74,7 @@ class LeadImporter(ServiceImporter):
     def __init__(self, *, actor) -> None:
         super().__init__(actor=actor)
         self.industries = reference_lookup(Industry)
-        self.sources = reference_lookup(Source)
+        self.sources = source_lookup()
         self.users = user_lookup()
 
     def values(self, row: Row) -> dict[str, Any]:
@@ -108,13 +109,11 @@ class LeadImporter(ServiceImporter):
                 values["source_id"] = self.sources.get(
                     text,
                     field="source",
-                    message=_("There is no source «%(value)s» in the list."),
                 )
             elif name == "owner":
                 values["owner_id"] = self.users.get(
                     text,
                     field="owner",
-                    message=_("There is no active user «%(value)s»."),
                 )
         return values
 

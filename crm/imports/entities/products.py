@@ -18,7 +18,7 @@ from crm.imports.entities.base import (
     reference_lookup,
 )
 from crm.imports.entities.rows import ServiceImporter
-from crm.imports.fields import Field
+from crm.imports.fields import EXTERNAL_ID, Field
 from crm.sales.models import (
     PriceList,
     Product,
@@ -34,7 +34,7 @@ from crm.sales.services.catalogue import (
 )
 
 PRODUCT_FIELDS = [
-    Field("external_id", _l("external ID"), ("id", "код", "внешний код", "guid")),
+    EXTERNAL_ID,
     Field(
         "name",
         _l("name"),
