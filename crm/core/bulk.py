@@ -4,7 +4,11 @@ before writing them."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 
 def sqlite_reserve_ids(cursor, table: str, count: int, pk: str = "id") -> int:
@@ -33,3 +37,32 @@ def sqlite_reserve_ids(cursor, table: str, count: int, pk: str = "id") -> int:
             [table, first + count - 1],
         )
     return first
+
+
+def listed(values: Iterable) -> RawSQL:
+    """`values` as one query parameter, for `field__in=listed(values)`.
+
+    Django compiles a plain list term by term (1.5 s for the 300,000 values of a
+    100,000-row import, measured); one JSON array (SQLite) or array (PostgreSQL)
+    costs nothing to compile, and the planner still probes the column's index once
+    per value.
+    """
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s)", [values])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
+
+
+def refresh_statistics(models) -> None:
+    """Recount the planner's statistics of these models' tables after a bulk load.
+
+    Without them, or with sampled ones, SQLite takes the index on `deleted_at` (all
+    NULL) for "live contacts" and sorts a million rows for the first page instead of
+    walking the name index. Exact statistics take seconds per million rows.
+    """
+    tables = sorted({model._meta.db_table for model in models})
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit = 0")
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")

@@ -21,6 +21,7 @@ from django.utils import timezone
 from crm.accounts.models import User
 from crm.activities.models import Activity, ActivityKind, Task, TaskStatus
 from crm.activities.services.activities import clients_last_activity_rebuild
+from crm.core.bulk import refresh_statistics
 from crm.core.visibility import Role
 from crm.customers.models import Company, Contact, ContactPoint, Employment
 from crm.demo import bulk, records, rows, vocabulary
@@ -329,20 +330,8 @@ def _agenda(plan: rows.Plan, staff, samples) -> rows.Batch:
 
 
 def _analyze() -> None:
-    """Refresh the planner's statistics so the first queries on new data plan well.
-
-    Without them, or with sampled ones, SQLite takes the index on `deleted_at` (all
-    NULL) for "live contacts" and sorts a million rows for the first page instead
-    of walking the name index. Exact statistics take seconds per million rows.
-    """
-    tables = [
-        m._meta.db_table
-        for m in (Company, Contact, Employment, ContactPoint, Activity, Task, User)
-    ] + [m._meta.db_table for m in SALES_LOADED if m is not Task]
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("PRAGMA analysis_limit = 0")
-            cursor.execute("ANALYZE")
-        elif connection.vendor == "postgresql":
-            for table in tables:
-                cursor.execute(f'ANALYZE "{table}"')
+    """Refresh the planner's statistics so the first queries on new data plan well."""
+    refresh_statistics(
+        [Company, Contact, Employment, ContactPoint, Activity, Task, User]
+        + [m for m in SALES_LOADED if m is not Task]
+    )

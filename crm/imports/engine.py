@@ -17,12 +17,15 @@ from itertools import islice
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from crm.core.bulk import refresh_statistics
 from crm.core.errors import DomainError
 from crm.imports.entities import importer_class
 from crm.imports.entities.base import Importer, Outcome, Row
 from crm.imports.reading import Table
 
 BATCH_SIZE = 2000
+# An import that creates this many records recounts the planner's statistics.
+STATISTICS_AFTER = 5000
 
 
 @dataclass
@@ -141,4 +144,6 @@ def run(
         if dry_run and on_batch is not None:
             with transaction.atomic():
                 on_batch(cells_by_row, outcome, totals)
+    if not dry_run and totals.created >= STATISTICS_AFTER:
+        refresh_statistics(importer.written_models())
     return totals

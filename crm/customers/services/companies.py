@@ -145,7 +145,7 @@ def _clean(
     if (
         external_id
         and external_id != company.external_id
-        and Company.all_objects.filter(external_id=external_id)
+        and Company.all_objects.with_external_id(external_id)
         .exclude(pk=company.pk)
         .exists()
     ):

@@ -102,7 +102,7 @@ def _clean(
     if (
         external_id
         and external_id != contact.external_id
-        and Contact.all_objects.filter(external_id=external_id)
+        and Contact.all_objects.with_external_id(external_id)
         .exclude(pk=contact.pk)
         .exists()
     ):

@@ -66,6 +66,7 @@ class BulkImporter(Importer):
             ),
         )
         self.labels = [(name, _field_names(self.model)[name]) for name in self.audited]
+        self._columns: list[tuple[str, str, bool]] | None = None
 
     def clean(self, row: Row) -> dict[str, Any]:  # pragma: no cover - abstract
         """The row's non-empty values as model attributes; raises Rejected."""
@@ -89,8 +90,9 @@ class BulkImporter(Importer):
         """`build_search_text()` of a record: a dict of values or a model instance."""
         raise NotImplementedError
 
-    def after_write(self, rows: list[tuple[Any, dict]]) -> None:
-        """Write what hangs off the records (a contact's place of work)."""
+    def after_write(self, rows: list[tuple[Any, dict]], fresh: set[int]) -> None:
+        """Write what hangs off the records (a contact's place of work); `fresh` are
+        the ids of the records this batch created."""
 
     def new(self, values: dict[str, Any]) -> dict[str, Any]:
         record = {k: v for k, v in values.items() if not k.startswith("_")}
@@ -113,10 +115,12 @@ class BulkImporter(Importer):
         found: dict[str, dict] = {}
         unmatched = [values for _r, values in cleaned]
         for key in self.match_keys:
-            manager = (
-                self.model.all_objects if key == "external_id" else self.model.objects
+            found[key] = first_by(
+                self.model,
+                key,
+                (v.get(key) for v in unmatched),
+                live=key != "external_id",
             )
-            found[key] = first_by(manager, key, (v.get(key) for v in unmatched))
             unmatched = [
                 v for v in unmatched if match_value(key, v.get(key)) not in found[key]
             ]
@@ -167,10 +171,9 @@ class BulkImporter(Importer):
         updated = self._update([pair for pair in changed.values() if pair[1]])
         outcome.updated += len(updated)
         self.after_write(
-            [(t["id"] if isinstance(t, dict) else t.pk, v) for t, v in written]
+            [(t["id"] if isinstance(t, dict) else t.pk, v) for t, v in written],
+            fresh={record["id"] for record in created},
         )
-        labels = self.labels
-        display = self.display
         audit_batch(
             actor=self.actor,
             model=self.model,
@@ -178,19 +181,7 @@ class BulkImporter(Importer):
                 (
                     record["id"],
                     self.name_of(record),
-                    {
-                        **{
-                            label: {"old": None, "new": display(name, record[name])}
-                            for name, label in labels
-                            if record.get(name) not in (None, "", False)
-                        },
-                        **self.extras.created_changes(record),
-                        **(
-                            {"tags": {"old": None, "new": tags[record["id"]]}}
-                            if record["id"] in tags
-                            else {}
-                        ),
-                    },
+                    self._created_changes(record, tags),
                 )
                 for record in created
             ],
@@ -198,6 +189,41 @@ class BulkImporter(Importer):
             label="import",
         )
         return outcome
+
+    def _created_changes(self, record: dict[str, Any], tags: dict) -> dict:
+        """The history of a new record: each field the file gave, as the history
+        shows it (text and flags as they are, the rest through `display()`)."""
+        changes = {}
+        for name, label, plain in self._history_columns():
+            value = record.get(name)
+            if value is None or value == "" or value is False:
+                continue
+            changes[label] = {
+                "old": None,
+                "new": value if plain else self.display(name, value),
+            }
+        changes.update(self.extras.created_changes(record))
+        if record["id"] in tags:
+            changes["tags"] = {"old": None, "new": tags[record["id"]]}
+        return changes
+
+    def _history_columns(self) -> list[tuple[str, str, bool]]:
+        """(attname, history name, shown as it is) of each audited column."""
+        if self._columns is None:
+            fields = {f.attname: f for f in self.model._meta.concrete_fields}
+            self._columns = [
+                (
+                    name,
+                    label,
+                    isinstance(
+                        fields[name],
+                        models.CharField | models.TextField | models.BooleanField,
+                    )
+                    and not fields[name].choices,
+                )
+                for name, label in self.labels
+            ]
+        return self._columns
 
     def _refusal(self, obj) -> str:
         if obj.deleted_at is not None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from crm.core import validation, visibility
+from crm.core.bulk import listed
 from crm.core.errors import DomainError
 from crm.customers.models import Company, Contact, Employment, Source
 from crm.imports import values as parse
@@ -141,6 +142,9 @@ class ContactImporter(BulkImporter):
             Employment, ("contact_id", "company_id", "job_title", "is_primary")
         )
         self.may_create_companies = visibility.can_create(actor, "company")
+
+    def written_models(self) -> list:
+        return [Contact, Company, Employment]
 
     def display(self, name: str, value: Any) -> Any:
         if name in self.names and value is not None:
@@ -336,14 +340,14 @@ class ContactImporter(BulkImporter):
             self.companies.clear()
         inns = {i for i in inns if ("inn", i) not in self.companies}
         names = {n for n in names if ("name", n.casefold()) not in self.companies}
-        for inn, company in first_by(Company.objects, "inn", inns).items():
+        for inn, company in first_by(Company, "inn", inns).items():
             self.companies[("inn", inn)] = company
-        for name, company in first_by(Company.objects, "name", names).items():
+        for name, company in first_by(Company, "name", names).items():
             self.companies[("name", name.casefold())] = company
 
     # --- places of work -----------------------------------------------------------
 
-    def after_write(self, rows: list[tuple[int, dict]]) -> None:
+    def after_write(self, rows: list[tuple[int, dict]], fresh: set[int]) -> None:
         links = {}
         for contact_id, values in rows:
             company = values.get("_company_obj")
@@ -352,11 +356,16 @@ class ContactImporter(BulkImporter):
                 links[(contact_id, company_id)] = values.get("_job_title", "")
         if not links:
             return
-        contact_ids = {c for c, _co in links}
-        existing = set(
-            Employment.objects.filter(contact_id__in=contact_ids).values_list(
-                "contact_id", "company_id"
+        # Only contacts that were there before the batch can have places of work.
+        known = {c for c, _co in links if c not in fresh}
+        existing = (
+            set(
+                Employment.objects.filter(contact_id__in=listed(known)).values_list(
+                    "contact_id", "company_id"
+                )
             )
+            if known
+            else set()
         )
         employed = {c for c, _co in existing}
         new = []

@@ -89,7 +89,7 @@ class OrderImporter(DealImporter):
         products = Product.objects.filter(is_active=True).order_by("id")
         if sku:
             found = products.filter(sku=sku).first()
-            return found or products.filter(external_id=sku).first()
+            return found or products.with_external_id(sku).first()
         if name:
             return products.filter(name=name).first()
         return None
@@ -104,8 +104,8 @@ class OrderImporter(DealImporter):
                 continue
             groups.setdefault(number, []).append(row)
         existing = set(
-            Deal.all_objects.filter(
-                external_id__in=[EXTERNAL_PREFIX + n for n in groups]
+            Deal.all_objects.with_external_id(
+                EXTERNAL_PREFIX + n for n in groups
             ).values_list("external_id", flat=True)
         )
         for number, group in groups.items():

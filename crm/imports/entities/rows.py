@@ -48,9 +48,10 @@ class ServiceImporter(Importer):
                 outcome.reject(row, error)
         found = {
             key: first_by(
-                self.model.all_objects if key == "external_id" else self.model.objects,
+                self.model,
                 key,
                 (v.get(key) for _r, v in cleaned),
+                live=key != "external_id",
             )
             for key in self.match_keys
         }

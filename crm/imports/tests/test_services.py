@@ -328,9 +328,9 @@ def test_a_failed_batch_leaves_no_row_and_the_job_resumes(
     calls = {"n": 0}
     original = ContactImporter.after_write
 
-    def failing(self, rows):
+    def failing(self, rows, fresh):
         calls["n"] += 1
-        original(self, rows)
+        original(self, rows, fresh)
         if calls["n"] == 3:
             raise RuntimeError("disk full")
 

@@ -291,7 +291,7 @@ def _clean_product(
     if (
         external_id
         and external_id != product.external_id
-        and Product.all_objects.filter(external_id=external_id)
+        and Product.all_objects.with_external_id(external_id)
         .exclude(pk=product.pk)
         .exists()
     ):

@@ -526,7 +526,7 @@ def _clean_deal(
         if (
             external_id
             and external_id != deal.external_id
-            and Deal.all_objects.filter(external_id=external_id)
+            and Deal.all_objects.with_external_id(external_id)
             .exclude(pk=deal.pk)
             .exists()
         ):

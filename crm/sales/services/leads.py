@@ -159,9 +159,7 @@ def clean_lead(
     if (
         external_id
         and external_id != lead.external_id
-        and Lead.all_objects.filter(external_id=external_id)
-        .exclude(pk=lead.pk)
-        .exists()
+        and Lead.all_objects.with_external_id(external_id).exclude(pk=lead.pk).exists()
     ):
         add_error(errors, "external_id", _("Another lead has this external ID."))
     return values
