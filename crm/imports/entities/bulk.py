@@ -51,7 +51,7 @@ class BulkImporter(Importer):
 
     def __init__(self, *, actor) -> None:
         super().__init__(actor=actor)
-        self.extras = Extras(self.model, self.object_type)
+        self.extras = Extras(self.model, self.object_type, actor=actor)
         self.inserter = Inserter(
             self.model,
             (
@@ -155,6 +155,11 @@ class BulkImporter(Importer):
                 refusal = self._refusal(target)
                 if refusal:
                     outcome.reject(row, refusal, "external_id")
+                    continue
+                try:
+                    self.extras.check_saved(target, values)
+                except DomainError as error:
+                    outcome.reject(row, error)
                     continue
                 changes = changed.setdefault(target.pk, (target, {}))[1]
                 self._apply(target, values, changes)

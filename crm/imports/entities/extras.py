@@ -11,6 +11,8 @@ with the import's own parsers (31.12.2024, 1 234,50, да/нет) and then check
 `crm.core.custom_fields.clean_value`, the rule the forms apply, so an imported value
 is stored exactly as one typed in a form. Values merge into the record's JSON.
 
+A tag the import creates gets its own history entry, as one added on the tags page.
+
 Pitfalls: tags created by a dry run roll back with its batch, so they are looked up
 per batch rather than kept across batches. Tag names are matched case-insensitively
 («опт» is the tag «Опт»), while the unique index is case-sensitive: a name not found
@@ -26,6 +28,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from crm.core import audit
 from crm.core import custom_fields as core_custom_fields
 from crm.core.errors import DomainError
 from crm.core.models import CustomField, CustomFieldKind
@@ -102,8 +105,9 @@ class Extras:
     """Tags and custom fields of one importer (one job): the custom fields are
     read once, tags per batch."""
 
-    def __init__(self, model, entity: str) -> None:
+    def __init__(self, model, entity: str, *, actor=None) -> None:
         self.model = model
+        self.actor = actor
         self.custom = {f.key: f for f in custom_fields_of(entity)}
         through = model.tags.through
         self.through = through
@@ -138,6 +142,21 @@ class Extras:
             PREFIX + key: [_("This field is required.")]
             for key, field in self.custom.items()
             if field.is_required and given.get(key) in (None, "")
+        }
+        if errors:
+            raise DomainError.from_errors(errors)
+
+    def check_saved(self, obj, values: dict[str, Any]) -> None:
+        """A saved record the row changes must keep every required custom field
+        filled, as its form requires on saving: the row may fill what is missing."""
+        given = values.get("_custom", {})
+        current = obj.custom_fields or {}
+        errors = {
+            PREFIX + key: [_("This field is required.")]
+            for key, field in self.custom.items()
+            if field.is_required
+            and given.get(key) in (None, "")
+            and current.get(key) in (None, "")
         }
         if errors:
             raise DomainError.from_errors(errors)
@@ -259,6 +278,10 @@ class Extras:
                 [Tag(name=name) for name in missing], ignore_conflicts=True
             )
             load(missing)
+            # A new tag has its own history, as one added on the tags page.
+            created = [found[name.casefold()][0] for name in missing]
+            for tag in Tag.objects.filter(pk__in=created).order_by("id"):
+                audit.record_create(self.actor, tag)
         return found
 
     @staticmethod

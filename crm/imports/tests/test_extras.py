@@ -51,8 +51,16 @@ def test_import_creates_tags_and_links_them_to_contacts(admin_user, csv_file, ru
     ]
     assert not Contact.objects.get(first_name="Анна").tags.exists()
     # and the history of the new record lists them as the audit would
-    entry = AuditEntry.objects.get(object_id=ivan.pk, action=AuditAction.CREATE)
+    entry = AuditEntry.objects.get(
+        content_type__model="contact", object_id=ivan.pk, action=AuditAction.CREATE
+    )
     assert entry.changes["tags"] == {"old": None, "new": "VIP, Москва, Опт"}
+    # and each tag the import created has its own history, by the job's owner
+    created = AuditEntry.objects.filter(
+        content_type__model="tag", action=AuditAction.CREATE
+    )
+    assert sorted(e.object_repr for e in created) == ["Москва", "Опт"]
+    assert {e.actor_id for e in created} == {admin_user.pk}
 
 
 def test_reimport_adds_tags_without_duplicate_links_or_removing_any(
@@ -198,6 +206,39 @@ def test_a_required_custom_field_must_be_mapped_and_filled_for_new_records(
     ]
 
 
+def test_an_update_must_leave_a_required_custom_field_filled(
+    admin_user, csv_file, run_job
+):
+    # given two contacts from before the field became required, one with a value
+    with_grade = Contact.objects.create(
+        first_name="Иван", external_id="1", custom_fields={"grade": "A"}
+    )
+    without = Contact.objects.create(first_name="Пётр", external_id="2")
+    _field("contact", "grade", "text", label_ru="Класс", is_required=True)
+    # when a file updates both, leaving the field's cells empty, and fills a third
+    job = _import(
+        admin_user,
+        "Внешний код;Имя;Телефон;Класс\n"
+        "1;Иван;+7 916 000-00-01;\n"
+        "2;Пётр;+7 916 000-00-02;\n"
+        "2;Пётр;+7 916 000-00-03;B\n",
+        csv_file,
+        run_job,
+    )
+    # then the record that keeps its value is updated
+    with_grade.refresh_from_db()
+    assert with_grade.phone == "+79160000001"
+    assert with_grade.custom_fields == {"grade": "A"}
+    # and the row that would leave the field empty is refused, naming it, while
+    # the next row filling it goes in
+    assert [
+        (e.row, e.column, e.message) for e in ImportRowError.objects.filter(job=job)
+    ] == [(3, "Класс", "This field is required.")]
+    without.refresh_from_db()
+    assert without.phone == "+79160000003"
+    assert without.custom_fields == {"grade": "B"}
+
+
 def test_api_mapping_accepts_a_custom_field(api_client, admin_user):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -236,7 +277,9 @@ def test_tags_and_custom_fields_of_a_batch_cost_a_fixed_number_of_queries(
     from crm.imports.entities.contacts import ContactImporter
 
     _field("contact", "grade", "choice", choices=["A", "B"])
-    Tag.objects.create(name="Опт")
+    # (tags known already: a new tag's own history is one insert per new name)
+    for name in ["Опт", *(f"Группа {n}" for n in range(7))]:
+        Tag.objects.create(name=name)
     importer = ContactImporter(actor=admin_user)
     rows = [
         Row(
