@@ -273,14 +273,20 @@ def price_list_prices(
 
 
 def product_list(
-    *, actor, filters: Mapping[str, Any] | None = None, with_prices: bool = True
+    *,
+    actor,
+    filters: Mapping[str, Any] | None = None,
+    with_prices: bool = True,
+    with_price_lists: bool = True,
 ) -> QuerySet[Product]:
     """Products and services, filtered, with what a list row shows loaded.
 
     Filters: `q` (words of the name, SKU or external ID), `group` (with its nested
     groups), `kind`, `is_active` (on sale), `price_list` (only products priced in
     it), `unit`, `vat_rate`. Each product carries its `prices` (every price list),
-    prefetched in one query.
+    prefetched in one query, each with its price list joined unless
+    `with_price_lists` is false (the catalogue list reads only the amounts by price
+    list id; an export of 30,000 products then builds 90,000 fewer rows).
     """
     if not can_read_catalogue(actor):
         return Product.objects.none()
@@ -312,9 +318,10 @@ def product_list(
         queryset = search.matching(queryset, filters["q"])
     queryset = queryset.select_related("group", "unit", "vat_rate")
     if with_prices:
-        queryset = queryset.prefetch_related(
-            Prefetch("prices", queryset=Price.objects.select_related("price_list"))
-        )
+        prices = Price.objects.all()
+        if with_price_lists:
+            prices = prices.select_related("price_list")
+        queryset = queryset.prefetch_related(Prefetch("prices", queryset=prices))
     return queryset
 
 

@@ -23,7 +23,15 @@ from crm.core import registry, visibility
 from crm.core.errors import Conflict, DomainError
 from crm.core.exports import register_export
 from crm.core.forms import apply_domain_error
-from crm.core.listing import Column, ListSpec, link, list_context, list_template
+from crm.core.listing import (
+    Column,
+    ListSpec,
+    link,
+    list_context,
+    list_template,
+    plain,
+    related,
+)
 from crm.core.money import format_money as money
 from crm.customers.views import domain_errors
 from crm.sales.forms.catalogue import (
@@ -43,11 +51,12 @@ from crm.sales.forms.catalogue import (
     money_input,
     price_error_fields,
 )
-from crm.sales.models import PriceList, Product
+from crm.sales.models import PriceList, Product, ProductKind
 from crm.sales.selectors import catalogue as selectors
 from crm.sales.services import catalogue as services
 from crm.sales.services import catalogue_discounts as discount_services
 from crm.sales.services import catalogue_settings
+from crm.sales.views.columns import choice_label, text_column
 
 PRICE_TABLE_PAGE_SIZE = 50
 
@@ -150,15 +159,26 @@ def _price_column(price_list: PriceList) -> Column:
         price = selectors.product_prices(product).get(price_list.pk)
         return money(price.price, price_list.currency) if price else ""
 
+    def export(product: Product) -> str:
+        # The prices an export loads per chunk are a plain list (`related`).
+        for price in related(product, "prices"):
+            if price.price_list_id == price_list.pk:
+                return money(price.price, price_list.currency)
+        return ""
+
     return Column(
         key=f"price_{price_list.pk}",
         label=price_list.name,
         render=render,
         css="text-end text-nowrap",
+        export=export,
+        uses=("prices",),
     )
 
 
 def _product_spec(actor, price_lists: list[PriceList]) -> ListSpec:
+    # Each column also gives its cell as plain text, so an export builds no
+    # links to strip (see `text_column`).
     columns = [
         Column(
             "name",
@@ -166,34 +186,47 @@ def _product_spec(actor, price_lists: list[PriceList]) -> ListSpec:
             lambda p: link(p.get_absolute_url(), p.name),
             sort="name",
             css="wrap",
+            export=lambda p: plain(p.name),
         ),
-        Column("sku", gettext_lazy("SKU"), lambda p: p.sku, sort="sku,name"),
-        Column(
+        text_column("sku", gettext_lazy("SKU"), lambda p: p.sku, sort="sku,name"),
+        text_column(
             "kind",
             gettext_lazy("Kind"),
-            lambda p: p.get_kind_display(),
+            lambda p: choice_label(ProductKind, p.kind),
             sort="kind,name",
         ),
-        Column("group", gettext_lazy("Group"), lambda p: p.group or ""),
-        Column(
-            "unit", gettext_lazy("Unit"), lambda p: p.unit.short_name if p.unit else ""
+        text_column(
+            "group", gettext_lazy("Group"), lambda p: p.group or "", uses=("group",)
         ),
-        Column("vat_rate", gettext_lazy("VAT rate"), lambda p: p.vat_rate or ""),
-        Column(
+        text_column(
+            "unit",
+            gettext_lazy("Unit"),
+            lambda p: p.unit.short_name if p.unit else "",
+            uses=("unit",),
+        ),
+        text_column(
+            "vat_rate",
+            gettext_lazy("VAT rate"),
+            lambda p: p.vat_rate or "",
+            uses=("vat_rate",),
+        ),
+        text_column(
             "cost_price",
             gettext_lazy("Cost price"),
             lambda p: money(p.cost_price),
             sort="cost_price,name",
             css="text-end text-nowrap",
         ),
-        Column(
+        text_column(
             "is_active",
             gettext_lazy("On sale"),
             lambda p: _("yes") if p.is_active else _("no"),
             sort="-is_active,name",
         ),
         *[_price_column(price_list) for price_list in price_lists],
-        Column("external_id", gettext_lazy("External ID"), lambda p: p.external_id),
+        text_column(
+            "external_id", gettext_lazy("External ID"), lambda p: p.external_id
+        ),
     ]
     default_list = next((p for p in price_lists if p.is_default), None)
     defaults = ["name", "sku", "group", "unit", "is_active"]
@@ -212,11 +245,30 @@ def _product_spec(actor, price_lists: list[PriceList]) -> ListSpec:
     )
 
 
+# What the list's columns read of a product and of its joined rows (prices come in
+# a query of their own). A row of the page or of an export loads no more; a column
+# that reads another field costs a query a row (the export tests count them).
+LIST_FIELDS = (
+    "name",
+    "sku",
+    "kind",
+    "cost_price",
+    "is_active",
+    "external_id",
+    "group__name",
+    "unit__short_name",
+    "vat_rate__name_ru",
+    "vat_rate__name_en",
+)
+
+
 def product_listing(actor, params) -> tuple[ListSpec, Any, ProductFilterForm]:
     """The catalogue list for a query string: the page and its export share it."""
     form = ProductFilterForm(params or None, actor=actor)
     filters = form.filters()
-    queryset = selectors.product_list(actor=actor, filters=filters)
+    queryset = selectors.product_list(
+        actor=actor, filters=filters, with_price_lists=False
+    ).only(*LIST_FIELDS)
     price_lists = list(selectors.price_list_list(actor=actor, include_inactive=False))
     spec = _product_spec(actor, price_lists)
     if filters.get("price_list") is not None:

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +20,14 @@ from crm.core import registry, visibility
 from crm.core.errors import Conflict, DomainError
 from crm.core.exports import register_export
 from crm.core.forms import apply_domain_error
-from crm.core.listing import Column, ListSpec, link, list_context, list_template
+from crm.core.listing import (
+    Column,
+    ListSpec,
+    link,
+    list_context,
+    list_template,
+    plain,
+)
 from crm.core.validation import format_phone
 from crm.customers.views import domain_errors
 from crm.sales.forms.leads import (
@@ -39,6 +45,7 @@ from crm.sales.selectors import leads as selectors
 from crm.sales.services import lead_conversion, lead_rules
 from crm.sales.services import lead_import as lead_imports
 from crm.sales.services import leads as services
+from crm.sales.views.columns import choice_label, short_date, text_column
 
 STATUS_BADGES: dict[str, str] = {
     LeadStatus.NEW: "text-bg-primary",
@@ -106,10 +113,6 @@ def status_badge(lead: Lead) -> str:
     )
 
 
-def _date(value) -> str:
-    return formats.date_format(timezone.localtime(value), "SHORT_DATE_FORMAT")
-
-
 def _apply(form, error: DomainError) -> None:
     apply_domain_error(form, error, ERROR_FIELDS)
 
@@ -118,6 +121,8 @@ def _apply(form, error: DomainError) -> None:
 
 
 def _lead_spec(actor) -> ListSpec:
+    # Each column also gives its cell as plain text, so an export builds no
+    # links or badges to strip (see `text_column`).
     columns = [
         Column(
             "title",
@@ -125,29 +130,53 @@ def _lead_spec(actor) -> ListSpec:
             lambda lead: link(lead.get_absolute_url(), lead.title),
             sort="title",
             css="wrap",
+            export=lambda lead: plain(lead.title),
         ),
-        Column(
+        text_column(
             "company",
             gettext_lazy("Company"),
             lambda lead: lead.company_name,
             sort="company_name",
             css="wrap",
         ),
-        Column("person", gettext_lazy("Person"), lambda lead: lead.person_name),
-        Column("email", gettext_lazy("E-mail"), lambda lead: lead.email),
-        Column("phone", gettext_lazy("Phone"), lambda lead: format_phone(lead.phone)),
-        Column("inn", gettext_lazy("INN"), lambda lead: lead.inn),
-        Column(
+        text_column("person", gettext_lazy("Person"), lambda lead: lead.person_name),
+        text_column("email", gettext_lazy("E-mail"), lambda lead: lead.email),
+        text_column(
+            "phone", gettext_lazy("Phone"), lambda lead: format_phone(lead.phone)
+        ),
+        text_column("inn", gettext_lazy("INN"), lambda lead: lead.inn),
+        text_column(
             "region", gettext_lazy("Region"), lambda lead: lead.region, sort="region"
         ),
-        Column("industry", gettext_lazy("Industry"), lambda lead: lead.industry or ""),
-        Column("source", gettext_lazy("Source"), lambda lead: lead.source or ""),
-        Column("status", gettext_lazy("Status"), status_badge, sort="status"),
-        Column("owner", gettext_lazy("Curator"), lambda lead: lead.owner or ""),
+        text_column(
+            "industry",
+            gettext_lazy("Industry"),
+            lambda lead: lead.industry or "",
+            uses=("industry",),
+        ),
+        text_column(
+            "source",
+            gettext_lazy("Source"),
+            lambda lead: lead.source or "",
+            uses=("source",),
+        ),
         Column(
+            "status",
+            gettext_lazy("Status"),
+            status_badge,
+            sort="status",
+            export=lambda lead: plain(choice_label(LeadStatus, lead.status)),
+        ),
+        text_column(
+            "owner",
+            gettext_lazy("Curator"),
+            lambda lead: lead.owner or "",
+            uses=("owner",),
+        ),
+        text_column(
             "created_at",
             gettext_lazy("Created"),
-            lambda lead: _date(lead.created_at),
+            lambda lead: short_date(lead.created_at),
             sort="-created_at",
         ),
     ]
