@@ -17,7 +17,7 @@ from itertools import islice
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from crm.core.bulk import refresh_statistics
+from crm.core.bulk import bulk_cache, refresh_statistics
 from crm.core.errors import DomainError
 from crm.imports.entities import importer_class
 from crm.imports.entities.base import Importer, Outcome, Row
@@ -121,7 +121,26 @@ def run(
         (i for i, name in columns if name and name == importer.group_field), None
     )
     size = batch_size or BATCH_SIZE
-    for chunk in _batches(table.rows(skip=skip), size, group):
+    with bulk_cache():
+        _run_batches(
+            table.rows(skip=skip),
+            columns=columns,
+            group=group,
+            size=size,
+            importer=importer,
+            dry_run=dry_run,
+            on_batch=on_batch,
+            totals=totals,
+        )
+    if not dry_run and totals.created >= STATISTICS_AFTER:
+        refresh_statistics(importer.written_models())
+    return totals
+
+
+def _run_batches(
+    lines: Iterator, *, columns, group, size, importer, dry_run, on_batch, totals
+) -> None:
+    for chunk in _batches(lines, size, group):
         rows = [
             Row(
                 number,
@@ -144,6 +163,3 @@ def run(
         if dry_run and on_batch is not None:
             with transaction.atomic():
                 on_batch(cells_by_row, outcome, totals)
-    if not dry_run and totals.created >= STATISTICS_AFTER:
-        refresh_statistics(importer.written_models())
-    return totals

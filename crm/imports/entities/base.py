@@ -187,19 +187,23 @@ def first_by(model, name: str, values, *, live: bool = True) -> dict[Any, Any]:
     found: dict[Any, Any] = {}
     if not values:
         return found
-    ordered = sorted(values)
-    if name == "external_id":
-        queryset = model.all_objects.with_external_id(ordered)
-    elif name == "name":
-        # The name index leads with `deleted_at`: there the condition helps.
-        queryset = model.all_objects.filter(name__in=listed(ordered), deleted_at=None)
-    else:
-        queryset = model.all_objects.filter(**{f"{name}__in": listed(ordered)})
-    for obj in queryset.order_by("id"):
+    for obj in lookup_queryset(model, name, sorted(values)):
         if live and obj.deleted_at is not None:
             continue
         found.setdefault(match_value(name, getattr(obj, name)), obj)
     return found
+
+
+def lookup_queryset(model, name: str, values: list):
+    """The records (in the trash too) whose `name` is one of `values`."""
+    if name == "external_id":
+        queryset = model.all_objects.with_external_id(values)
+    elif name == "name":
+        # The name index leads with `deleted_at`: there the condition helps.
+        queryset = model.all_objects.filter(name__in=listed(values), deleted_at=None)
+    else:
+        queryset = model.all_objects.filter(**{f"{name}__in": listed(values)})
+    return queryset.order_by("id")
 
 
 _AUDIT_COLUMNS = (
