@@ -342,8 +342,8 @@ def test_sales_exports_hold_only_what_the_user_sees(client, manager, other_manag
 
 
 def test_choice_label_reads_like_get_display_and_keeps_an_unknown_value():
+    from crm.core.listing import choice_label
     from crm.sales.models import Deal
-    from crm.sales.views.columns import choice_label
 
     deal = Deal(status=DealStatus.WON)
     with translation.override("ru"):

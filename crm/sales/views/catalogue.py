@@ -26,11 +26,13 @@ from crm.core.forms import apply_domain_error
 from crm.core.listing import (
     Column,
     ListSpec,
+    choice_label,
     link,
     list_context,
     list_template,
     plain,
     related,
+    text_column,
 )
 from crm.core.money import format_money as money
 from crm.customers.views import domain_errors
@@ -56,7 +58,6 @@ from crm.sales.selectors import catalogue as selectors
 from crm.sales.services import catalogue as services
 from crm.sales.services import catalogue_discounts as discount_services
 from crm.sales.services import catalogue_settings
-from crm.sales.views.columns import choice_label, text_column
 
 PRICE_TABLE_PAGE_SIZE = 50
 

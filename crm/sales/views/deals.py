@@ -32,10 +32,13 @@ from crm.core.forms import apply_domain_error
 from crm.core.listing import (
     Column,
     ListSpec,
+    choice_label,
     link,
     list_context,
     list_template,
     plain,
+    short_date,
+    text_column,
 )
 from crm.core.money import format_money as money
 from crm.core.views import safe_next
@@ -60,7 +63,6 @@ from crm.sales.models import (
 from crm.sales.selectors import deals as selectors
 from crm.sales.services import approvals as approval_services
 from crm.sales.services import deals as services
-from crm.sales.views.columns import choice_label, short_date, text_column
 
 # A stale save shows above the form, not on the hidden field.
 FIELD_MAP = {"version": None}

@@ -23,10 +23,13 @@ from crm.core.forms import apply_domain_error
 from crm.core.listing import (
     Column,
     ListSpec,
+    choice_label,
     link,
     list_context,
     list_template,
     plain,
+    short_date,
+    text_column,
 )
 from crm.core.validation import format_phone
 from crm.customers.views import domain_errors
@@ -45,7 +48,6 @@ from crm.sales.selectors import leads as selectors
 from crm.sales.services import lead_conversion, lead_rules
 from crm.sales.services import lead_import as lead_imports
 from crm.sales.services import leads as services
-from crm.sales.views.columns import choice_label, short_date, text_column
 
 STATUS_BADGES: dict[str, str] = {
     LeadStatus.NEW: "text-bg-primary",

@@ -10,17 +10,19 @@ from crm.core.exports import register_export
 from crm.core.listing import (
     Column,
     ListSpec,
+    choice_label,
     link,
     list_context,
     list_template,
     plain,
+    short_date,
+    text_column,
 )
 from crm.core.money import format_money as money
 from crm.sales.forms.documents import DocumentFilterForm, MarginFilterForm
 from crm.sales.models import InvoiceStatus, OrderStatus, ProposalStatus
 from crm.sales.selectors import documents as selectors
 from crm.sales.templatetags.sales_documents import status_badge
-from crm.sales.views.columns import choice_label, short_date, text_column
 
 STATUSES = {
     "proposal": ProposalStatus,
