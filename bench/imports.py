@@ -10,8 +10,8 @@ bench_imports_<rows> of the database in --pg or BENCH_DATABASE_URL. The import r
 in a child process so its peak memory is its own. `--reimport` imports the file a
 second time (every row matches and nothing changes) and reports that speed too.
 
-Prints one JSON object: engine → {rows, seconds, rows_per_s, created, rejected,
-peak_rss_mb, rss_before_mb, …}.
+Prints one JSON object: engine → {rows, seconds, rows_per_s, rows_per_s_by_tenth
+(whether it slows down as the tables grow), created, rejected, peak_rss_mb, …}.
 """
 
 from __future__ import annotations
@@ -152,6 +152,20 @@ def run(
     return results
 
 
+class _Tenths:
+    """The rate of each tenth of the file: whether it slows down as tables grow."""
+
+    def __init__(self, rows: int, started: float) -> None:
+        self.step = max(1, rows // 10)
+        self.mark, self.done, self.rates = started, 0, []
+
+    def __call__(self, _cells, _outcome, totals) -> None:
+        if totals.rows - self.done >= self.step:
+            now = time.perf_counter()
+            self.rates.append(round((totals.rows - self.done) / (now - self.mark)))
+            self.mark, self.done = now, totals.rows
+
+
 def _child(csv_path: str, reimport: bool) -> int:
     import django
 
@@ -175,8 +189,12 @@ def _child(csv_path: str, reimport: bool) -> int:
         table = open_table(csv_path)
         importer = engine.make_importer("contacts", actor=admin)
         mapping = guess_mapping(importer.fields, table.headers or [])
+        count = table.count()
         started = time.perf_counter()
-        totals = engine.run(table=table, mapping=mapping, importer=importer)
+        tenths = _Tenths(count, started)
+        totals = engine.run(
+            table=table, mapping=mapping, importer=importer, on_batch=tenths
+        )
         seconds = time.perf_counter() - started
         figures[name] = {
             "rows": totals.rows,
@@ -186,6 +204,7 @@ def _child(csv_path: str, reimport: bool) -> int:
             "updated": totals.updated,
             "rejected": totals.rejected,
             "peak_rss_mb": _peak_rss_mb(),
+            "rows_per_s_by_tenth": tenths.rates,
         }
         log(f"   {name}: {figures[name]}")
     from crm.customers.models import Company, Contact
