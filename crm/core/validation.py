@@ -111,6 +111,36 @@ def clean_ogrn(value: str, *, field: str = "ogrn") -> str:
         ) from None
 
 
+def _okpo_check_digit(body: str) -> int:
+    """Rosstat's check digit: weights 1, 2, … (after 10 back to 1) modulo 11; a
+    remainder of 10 is recounted with weights starting at 3, and 10 again gives 0."""
+    for start in (1, 3):
+        total = sum(
+            int(digit) * ((start + index - 1) % 10 + 1)
+            for index, digit in enumerate(body)
+        )
+        remainder = total % 11
+        if remainder < 10:
+            return remainder
+    return 0
+
+
+def clean_okpo(value: str, *, field: str = "okpo") -> str:
+    """OKPO: 8 digits (organisation) or 10 (sole proprietor), checksum checked."""
+    value = "".join((value or "").split())
+    if not value:
+        return ""
+    if not value.isdigit() or len(value) not in (8, 10):
+        raise DomainError(
+            _("An OKPO has 8 digits (10 for a sole proprietor)."), field=field
+        )
+    if _okpo_check_digit(value[:-1]) != int(value[-1]):
+        raise DomainError(
+            _("This OKPO is not valid: its check digit does not match."), field=field
+        )
+    return value
+
+
 def clean_url(value: str, *, field: str = "website") -> str:
     value = (value or "").strip()
     if not value:

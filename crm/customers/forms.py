@@ -149,6 +149,7 @@ class CompanyForm(StyledForm):
     inn = forms.CharField(label=_("INN"), max_length=20, required=False)
     kpp = forms.CharField(label=_("KPP"), max_length=20, required=False)
     ogrn = forms.CharField(label=_("OGRN"), max_length=20, required=False)
+    okpo = forms.CharField(label=_("OKPO"), max_length=20, required=False)
     size = forms.ChoiceField(
         label=_("Size"), choices=[("", "—"), *CompanySize.choices], required=False
     )
@@ -228,6 +229,7 @@ class CompanyForm(StyledForm):
                 "inn",
                 "kpp",
                 "ogrn",
+                "okpo",
                 "size",
                 "relation",
                 "email",

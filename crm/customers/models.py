@@ -120,6 +120,7 @@ class Company(ConsentMixin, Record):
     inn = models.CharField(_("INN"), max_length=12, blank=True)
     kpp = models.CharField(_("KPP"), max_length=9, blank=True)
     ogrn = models.CharField(_("OGRN"), max_length=15, blank=True)
+    okpo = models.CharField(_("OKPO"), max_length=10, blank=True)
     industry = models.ForeignKey(
         Industry,
         verbose_name=_("industry"),

@@ -94,6 +94,7 @@ class CompanyIn(Schema):
     inn: str = ""
     kpp: str = ""
     ogrn: str = ""
+    okpo: str = Field("", description="8 digits, 10 for a sole proprietor.")
     industry_id: int | None = None
     size: str = ""
     relation: str = "prospect"
@@ -132,6 +133,7 @@ class CompanyPatch(Schema):
     inn: str | None = None
     kpp: str | None = None
     ogrn: str | None = None
+    okpo: str | None = None
     industry_id: int | None = None
     size: str | None = None
     relation: str | None = None
@@ -169,6 +171,7 @@ class CompanyOut(_RecordOut):
     inn: str
     kpp: str
     ogrn: str
+    okpo: str
     industry_id: int | None
     size: str
     relation: str

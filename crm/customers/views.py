@@ -322,6 +322,7 @@ def _company_initial(company: Company) -> dict[str, Any]:
             "inn",
             "kpp",
             "ogrn",
+            "okpo",
             "size",
             "relation",
             "email",

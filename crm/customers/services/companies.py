@@ -43,6 +43,7 @@ COMPANY_FIELDS = frozenset(
         "inn",
         "kpp",
         "ogrn",
+        "okpo",
         "size",
         "relation",
         "email",

@@ -28,6 +28,7 @@ VALIDATORS = {
     "inn": validation.clean_inn,
     "kpp": validation.clean_kpp,
     "ogrn": validation.clean_ogrn,
+    "okpo": validation.clean_okpo,
     "website": validation.clean_url,
 }
 
