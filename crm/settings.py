@@ -236,6 +236,15 @@ CRM_EXPORT_KEEP_DAYS = env.int("CRM_EXPORT_KEEP_DAYS", default=7)
 # Failed deliveries in a row after which a webhook is switched off; seconds to answer.
 CRM_WEBHOOK_MAX_FAILURES = env.int("CRM_WEBHOOK_MAX_FAILURES", default=10)
 CRM_WEBHOOK_TIMEOUT = env.float("CRM_WEBHOOK_TIMEOUT", default=10.0)
+# The exchange with 1C: whether 1C may send zip archives, the largest part of a file
+# it sends, and what one archive may unpack to (against zip bombs).
+CRM_EXCHANGE_ZIP = env.bool("CRM_EXCHANGE_ZIP", default=True)
+CRM_EXCHANGE_FILE_LIMIT = env.int("CRM_EXCHANGE_FILE_LIMIT_MB", default=100) * 1024**2
+CRM_EXCHANGE_UNZIP_MAX_SIZE = (
+    env.int("CRM_EXCHANGE_UNZIP_MAX_MB", default=2048) * 1024**2
+)
+CRM_EXCHANGE_UNZIP_MAX_FILES = env.int("CRM_EXCHANGE_UNZIP_MAX_FILES", default=50_000)
+CRM_PRODUCT_IMAGE_MAX_SIZE = env.int("CRM_PRODUCT_IMAGE_MAX_MB", default=5) * 1024**2
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 X_FRAME_OPTIONS = "DENY"

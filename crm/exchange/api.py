@@ -5,7 +5,9 @@ sign-in of a CRM user; the answer names a cookie 1C returns on every later
 call), `init`, `file&filename=…` (the body, possibly in several parts that are
 appended), `import&filename=…` (repeated while the answer is `progress`), and
 for orders `query` (XML of orders and invoices changed since the last exchange)
-and `success`. Text answers are windows-1251, as 1C reads them; XML declares
+and `success`. `init` answers `zip=yes` unless `CRM_EXCHANGE_ZIP` is off: 1C then
+sends one archive of the XML files and pictures, unpacked at the next `import`
+(see `services.archives`). Text answers are windows-1251, as 1C reads them; XML declares
 UTF-8, which 1C's XML reader honours.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
@@ -23,6 +26,7 @@ from crm.core.errors import Forbidden
 from crm.exchange.commerceml.reader import CommerceMLError
 from crm.exchange.models import ExchangeRun, RunStatus
 from crm.exchange.services.access import can_exchange
+from crm.exchange.services.archives import archives_unpack_received
 from crm.exchange.services.files import run_receive, safe_filename
 from crm.exchange.services.sessions import (
     COOKIE,
@@ -34,7 +38,6 @@ from crm.exchange.services.sessions import (
 
 router = Router(tags=["exchange"])
 
-FILE_LIMIT = 100 * 1024 * 1024
 BLOCK = 1024 * 1024
 # The CommerceML version we write; 1C (УТ 11 and later) chooses its format by it.
 SCHEMA_VERSION = "2.08"
@@ -68,11 +71,25 @@ def _basic_user(request):
     return authenticate(request, username=username, password=password)
 
 
+def _answer(runs: list[ExchangeRun]) -> HttpResponse:
+    """`failure` with the first refusal, `progress` while a file is importing,
+    else `success`."""
+    for run in runs:
+        if run.status == RunStatus.FAILED:
+            return _failure(run.message)
+    if any(run.status != RunStatus.DONE for run in runs):
+        return _text("progress")
+    return _text("success")
+
+
 def _import(session, user, filename: str) -> HttpResponse:
-    from crm.exchange.tasks import exchange_run_import
+    """Import a received file; archives that arrived are unpacked first, and an
+    archive named itself imports every XML file it held (the files of orders)."""
+    from crm.exchange.tasks import exchange_archive_import, exchange_run_import
 
     try:
         name = safe_filename(filename)
+        archives_unpack_received(actor=user, session=session)
     except CommerceMLError as error:
         return _failure(error.message)
     run = ExchangeRun.objects.filter(session=session, filename=name).first()
@@ -80,17 +97,20 @@ def _import(session, user, filename: str) -> HttpResponse:
         return _failure(
             _("The file %(name)s was not received in this session.") % {"name": name}
         )
+    unpacked = list(run.unpacked.all())
+    if unpacked:
+        if any(r.status == RunStatus.RECEIVED for r in unpacked):
+            exchange_archive_import(run.pk, user.pk)
+        return _answer(list(run.unpacked.all()))
+    if run.status == RunStatus.DONE and run.stats.get("archive"):
+        return _text("success")  # an archive without XML: only pictures
     claimed = ExchangeRun.objects.filter(pk=run.pk, status=RunStatus.RECEIVED).update(
         status=RunStatus.RUNNING
     )
     if claimed:
         exchange_run_import(run.pk, user.pk)
     run.refresh_from_db()
-    if run.status == RunStatus.DONE:
-        return _text("success")
-    if run.status == RunStatus.FAILED:
-        return _failure(run.message)
-    return _text("progress")
+    return _answer([run])
 
 
 @router.api_operation(
@@ -122,8 +142,8 @@ def exchange_1c(request, type: str = "catalog", mode: str = "", filename: str = 
     try:
         if mode == "init":
             return _text(
-                "zip=no",
-                f"file_limit={FILE_LIMIT}",
+                "zip=yes" if settings.CRM_EXCHANGE_ZIP else "zip=no",
+                f"file_limit={settings.CRM_EXCHANGE_FILE_LIMIT}",
                 f"sessid={session.token}",
                 f"version={SCHEMA_VERSION}",
             )

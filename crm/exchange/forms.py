@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label=_("CommerceML file (import.xml, offers.xml, orders.xml…)"),
+        label=_("CommerceML file (import.xml, offers.xml, orders.xml…) or a zip"),
         widget=forms.ClearableFileInput(
-            attrs={"class": "form-control", "accept": ".xml"}
+            attrs={"class": "form-control", "accept": ".xml,.zip"}
         ),
     )
 

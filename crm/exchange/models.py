@@ -76,6 +76,9 @@ RECORD_KINDS = {
     "offer": _("Offers (characteristics)"),
     "price_type": _("Price types"),
     "price": _("Prices"),
+    "stock": _("Stock"),
+    "picture": _("Pictures"),
+    "archive": _("Files in the archive"),
     "counterparty": _("Counterparties"),
     "contact": _("Contact persons"),
     "document": _("Documents"),
@@ -102,6 +105,15 @@ class ExchangeRun(models.Model):
         ExchangeSession, on_delete=models.CASCADE, related_name="runs"
     )
     filename = models.CharField(_("file"), max_length=255)
+    # The zip archive the file was unpacked from, if it came in one.
+    archive = models.ForeignKey(
+        "self",
+        verbose_name=_("archive"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="unpacked",
+    )
     status = models.CharField(
         _("status"),
         max_length=10,

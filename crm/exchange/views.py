@@ -26,7 +26,8 @@ from crm.exchange.services.access import (
     exchange_settings,
     exchange_user_set,
 )
-from crm.exchange.services.files import run_receive
+from crm.exchange.services.archives import archive_unpack, is_archive
+from crm.exchange.services.files import run_receive, session_dir
 from crm.exchange.services.sessions import session_start
 
 DOWNLOADS = {
@@ -97,7 +98,7 @@ def exchange_user(request):
 @exchange_required
 def exchange_upload(request):
     """Receive a CommerceML file and import it in the background."""
-    from crm.exchange.tasks import exchange_run_import
+    from crm.exchange.tasks import exchange_archive_import, exchange_run_import
 
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -117,7 +118,16 @@ def exchange_upload(request):
     except CommerceMLError as error:
         form.add_error("file", error.message)
         return exchange_settings_page(request, upload_form=form, status=422)
-    exchange_run_import(run.pk, request.user.pk)
+    if is_archive(session_dir(session) / run.filename):
+        # A zip as 1C makes it (XML files and pictures): unpack, import in order.
+        try:
+            archive_unpack(actor=request.user, run=run)
+        except CommerceMLError as error:
+            form.add_error("file", error.message)
+            return exchange_settings_page(request, upload_form=form, status=422)
+        exchange_archive_import(run.pk, request.user.pk)
+    else:
+        exchange_run_import(run.pk, request.user.pk)
     messages.success(
         request,
         _("The file %(name)s is received; its import is below.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError
 
@@ -116,6 +117,9 @@ def _product(elem: Element) -> dict[str, Any]:
         "vat": _vat(elem),
         "requisites": reqs,
         "deleted": status.lower() == "удален" or elem.get("Удален") == "true",
+        # Paths of pictures inside the exchange (import_files/…); the first one is
+        # the item's image.
+        "pictures": [text(p) for p in elem.iterfind("Картинка") if text(p)],
     }
 
 
@@ -130,6 +134,29 @@ def _price_type(elem: Element) -> dict[str, Any]:
         "currency": text(elem, "Валюта"),
         "vat_included": included,
     }
+
+
+def _stock(elem: Element) -> str:
+    """How many the offer has in stock, as text ("" when the offer does not say).
+
+    1C writes the total as Количество; some versions give only warehouses — as
+    `<Склад КоличествоНаСкладе=…>` (2.04–2.07) or `Остатки/Остаток` (2.08+) —
+    which are summed then.
+    """
+    total = text(elem, "Количество")
+    if total:
+        return total
+    parts = [s.get("КоличествоНаСкладе", "").strip() for s in elem.iterfind("Склад")]
+    for rest in elem.iterfind("Остатки/Остаток"):
+        stores = [text(store, "Количество") for store in rest.iterfind("Склад")]
+        parts.extend(stores if stores else [text(rest, "Количество")])
+    parts = [p for p in parts if p]
+    if not parts:
+        return ""
+    try:
+        return str(sum(Decimal(p.replace(",", ".").replace(" ", "")) for p in parts))
+    except InvalidOperation:
+        return parts[0]
 
 
 def _offer(elem: Element) -> dict[str, Any]:
@@ -149,18 +176,47 @@ def _offer(elem: Element) -> dict[str, Any]:
         "unit_code": code,
         "unit_name": full or short,
         "prices": prices,
-        "quantity": text(elem, "Количество"),
+        "quantity": _stock(elem),
     }
+
+
+# Parts of an address (АдресноеПоле/Тип) in the order they are written out when
+# 1C gives no Представление.
+ADDRESS_PARTS = (
+    "Почтовый индекс",
+    "Страна",
+    "Регион",
+    "Район",
+    "Город",
+    "Населенный пункт",
+    "Улица",
+    "Дом",
+    "Корпус",
+    "Квартира",
+)
+
+
+def _address(elem: Element | None) -> tuple[str, str]:
+    """(the address as one line, its region) of an address element."""
+    if elem is None:
+        return "", ""
+    parts = {
+        text(part, "Тип"): text(part, "Значение")
+        for part in elem.iterfind("АдресноеПоле")
+    }
+    line = text(elem, "Представление")
+    if not line.strip(" ,"):
+        line = ", ".join(parts[name] for name in ADDRESS_PARTS if parts.get(name))
+    return line, parts.get("Регион", "")
 
 
 def counterparty(elem: Element) -> dict[str, Any]:
     """A Контрагент element (root list or a document's party) as a dict."""
-    address = (
-        text(elem.find("ЮридическийАдрес"), "Представление")
-        or text(elem.find("Адрес"), "Представление")
-        or text(elem.find("АдресРегистрации"), "Представление")
-    )
-    actual = text(elem.find("Адрес"), "Представление")
+    legal, legal_region = _address(elem.find("ЮридическийАдрес"))
+    actual, actual_region = _address(elem.find("Адрес"))
+    registered, registered_region = _address(elem.find("АдресРегистрации"))
+    address = legal or actual or registered
+    region = legal_region or actual_region or registered_region
     contacts = []
     for contact in elem.iterfind("Контакты/Контакт"):
         kind = text(contact, "Тип") or contact.get("Тип", "")
@@ -178,15 +234,23 @@ def counterparty(elem: Element) -> dict[str, Any]:
                     "relation": text(rep, "Отношение"),
                 }
             )
+    person = " ".join(
+        text(elem, name) for name in ("Фамилия", "Имя", "Отчество") if text(elem, name)
+    )
     return {
         "id": text(elem, "Ид"),
-        "name": text(elem, "Наименование") or text(elem, "ОфициальноеНаименование"),
+        "name": text(elem, "Наименование")
+        or text(elem, "ОфициальноеНаименование")
+        or text(elem, "ПолноеНаименование")
+        or person,
         "full_name": text(elem, "ПолноеНаименование")
         or text(elem, "ОфициальноеНаименование"),
         "role": text(elem, "Роль"),
         "inn": text(elem, "ИНН"),
         "kpp": text(elem, "КПП"),
+        "ogrn": text(elem, "ОГРН") or text(elem, "ОГРНИП"),
         "okpo": text(elem, "ОКПО"),
+        "region": region,
         "legal_address": address,
         "actual_address": actual if actual != address else "",
         "contacts": contacts,

@@ -10,12 +10,21 @@ fails a check is refused whole and named in the report.
 Offers of characteristics (Ид `<item>#<characteristic>`: a size, a colour) become
 items of their own, named as 1C names the offer, since a deal line and a price need
 the exact variant.
+
+An offer's stock (Количество, or its warehouses summed) goes to `Product.stock`,
+dated by the file's ДатаФормирования: the same file again changes nothing, a newer
+one moves the date even when the figure stays. Stock is written apart from the
+item's fields, without a new version: a nightly exchange must not make a user's
+open form stale. The first picture of an item (Картинка) becomes its image; a
+file without pictures keeps the image the item has.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
@@ -23,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from crm.core import audit
 from crm.exchange.services.ids import by_external_id, own_pk
+from crm.exchange.services.pictures import PictureError, picture_find, picture_store
 from crm.exchange.services.report import Report, audit_bulk
 from crm.sales.models import (
     Currency,
@@ -47,6 +57,7 @@ PRODUCT_FIELDS = (
     "description",
     "is_active",
     "external_id",
+    "image",
     "search_text",
 )
 CURRENCY_ALIASES = {"руб": "RUB", "руб.": "RUB", "643": "RUB", "rur": "RUB"}
@@ -78,9 +89,21 @@ def currency_code(value: str) -> str | None:
 class CatalogueImport:
     """Writes groups, items, price types and offers of one file for `actor`."""
 
-    def __init__(self, *, actor, report: Report):
+    def __init__(
+        self,
+        *,
+        actor,
+        report: Report,
+        files_dir: Path | None = None,
+        reported_at: dt.datetime | None = None,
+    ):
         self.actor = actor
         self.report = report
+        # Where the exchange's files are (pictures); None takes no pictures.
+        self.files_dir = files_dir
+        # When 1C wrote the file: the date of the stock it reports.
+        self.reported_at = reported_at
+        self.pictures: dict[str, str | None] = {}
         self.units = {u.okei_code: u for u in Unit.objects.exclude(okei_code="")}
         self.vats: dict[Decimal | None, VatRate] = {}
         for rate in VatRate.objects.order_by("-is_active", "pk"):
@@ -208,7 +231,34 @@ class CatalogueImport:
         }
         if vat is not None:
             values["vat_rate"] = vat
+        image = self._picture(data)
+        if image:
+            values["image"] = image
         return values
+
+    def _picture(self, data: dict[str, Any]) -> str | None:
+        """The storage name of the item's first picture; None when it has none or
+        it cannot be taken (then the report says why and the item keeps its image)."""
+        pictures = data.get("pictures") or []
+        if not pictures or self.files_dir is None:
+            return None
+        path_text = pictures[0]
+        if path_text not in self.pictures:
+            found = picture_find(self.files_dir, path_text)
+            name = None
+            if found is None:
+                message = _(
+                    "The picture %(path)s was not received in this exchange."
+                ) % {"path": path_text}
+            else:
+                try:
+                    name = picture_store(found)
+                except PictureError as error:
+                    message = error.message
+            if name is None:
+                self.report.refuse("picture", label("product", data), message)
+            self.pictures[path_text] = name
+        return self.pictures[path_text]
 
     def flush_products(self) -> None:
         batch, self.products = self.products, []
@@ -395,6 +445,7 @@ class CatalogueImport:
             )
         products = {**plain, **self._write_products(variants, kind="offer")}
         self._write_prices(accepted, products)
+        self._write_stock(accepted, products)
         self.report.count("offer", "unchanged", len(plain))
 
     def _check_offer(self, data: dict[str, Any], bases: dict[str, Product]) -> str:
@@ -479,6 +530,49 @@ class CatalogueImport:
                 price.price_list = lists[price.price_list_id]
                 price.product = items[price.product_id]
             audit_bulk(self.actor, created, [])
+
+    def _write_stock(self, offers: list[dict], products: dict[str, Product]) -> None:
+        """Set the stock the offers report; an offer that gives none leaves it."""
+        stamp = self.reported_at or timezone.now()
+        updated: list[Product] = []
+        # Only a new figure is news (history, events); a fresher date alone is not.
+        moved: list[tuple[Product, dict]] = []
+        unchanged = 0
+        for data in offers:
+            product = products.get(data["id"])
+            if product is None or not data.get("quantity"):
+                continue
+            try:
+                amount = parse_decimal(data["quantity"])
+            except ValueError:
+                amount = None
+            if (
+                amount is None
+                or abs(amount) >= Decimal("1e11")
+                or amount != amount.quantize(Decimal("0.001"))
+            ):
+                self.report.refuse(
+                    "stock",
+                    label("offer", data),
+                    _("The quantity «%(quantity)s» is not a number of units.")
+                    % {"quantity": data["quantity"]},
+                )
+                continue
+            same_date = self.reported_at is None or product.stock_updated_at == stamp
+            if product.stock == amount and same_date:
+                unchanged += 1
+                continue
+            if product.stock != amount:
+                moved.append((product, audit.snapshot(product)))
+            product.stock, product.stock_updated_at = amount, stamp
+            updated.append(product)
+        Product.all_objects.bulk_update(
+            updated, ["stock", "stock_updated_at"], batch_size=BATCH
+        )
+        # A fresher date of the same figure is written but not counted as a change.
+        self.report.count("stock", "updated", len(moved))
+        self.report.count("stock", "unchanged", unchanged + len(updated) - len(moved))
+        audit_bulk(self.actor, [], moved)
 
     def finish(self) -> None:
         self.flush_products()

@@ -63,20 +63,30 @@ def _stored(name: str, value: Any) -> Any:
 
 
 def _values(data: dict[str, Any]) -> dict[str, Any]:
+    """The company fields a counterparty fills; empty ones are left out, so a
+    thinner file never erases what the CRM knows."""
     values = {
         "name": data["name"][:300],
         "full_name": data["full_name"][:500],
         "inn": data["inn"],
         "kpp": data["kpp"],
+        "ogrn": data.get("ogrn", ""),
+        "okpo": data.get("okpo", ""),
+        "region": data.get("region", "")[:100],
         "legal_address": data["legal_address"],
         "actual_address": data["actual_address"],
     }
     for kind, value in data["contacts"]:
         low = kind.lower()
-        if "@" in value and "email" not in values:
-            values["email"] = value
-        elif "телефон" in low and "phone" not in values:
-            values["phone"] = value
+        if "@" in value:
+            values.setdefault("email", value)
+        elif "телефон" in low:
+            values.setdefault("phone", value)
+        elif "сайт" in low or "веб" in low or low == "url":
+            values.setdefault("website", value)
+        elif low == "почта":
+            # 1C names a postal address «Почта» as well as an e-mail.
+            values.setdefault("postal_address", value)
     return {k: v for k, v in values.items() if v}
 
 
@@ -108,6 +118,10 @@ def counterparty_import(
                     and own_pk("company", data["id"]) is None
                 ):
                     values["external_id"] = data["id"][:100]
+                if company.region:
+                    # The region sorts companies into territories in the CRM: 1C's
+                    # «Москва г» fills a blank one but never replaces a chosen one.
+                    values.pop("region", None)
                 changed = {
                     k: v
                     for k, v in values.items()

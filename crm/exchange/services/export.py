@@ -234,6 +234,11 @@ def offers_xml(*, actor) -> Iterator[str]:
                 + "</Цена>"
                 for price in items
             )
+            stock = (
+                element("Количество", plain(product.stock))
+                if product.stock is not None
+                else ""
+            )
             yield (
                 "<Предложение>"
                 + fields(
@@ -245,6 +250,7 @@ def offers_xml(*, actor) -> Iterator[str]:
                 )
                 + _unit(product.unit)
                 + f"<Цены>{cells}</Цены>"
+                + stock
                 + "</Предложение>\n"
             )
         yield "</Предложения></ПакетПредложений>\n"
@@ -265,6 +271,10 @@ def _counterparty(company: Company | None, parties: dict, role: str) -> str:
         ("ИНН", company.inn if company is not None else buyer.get("inn", "")),
         ("КПП", company.kpp if company is not None else buyer.get("kpp", "")),
     ]
+    if company is not None and company.okpo:
+        # After КПП, where 1C writes it; left out when blank (1C reads an empty
+        # element as a value).
+        values.append(("ОКПО", company.okpo))
     address = company.legal_address if company is not None else buyer.get("address", "")
     contacts = ""
     if company is not None:

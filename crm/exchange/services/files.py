@@ -8,6 +8,7 @@ in the run's report) and the others are written.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 from pathlib import Path
@@ -42,13 +43,25 @@ def safe_filename(name: str) -> str:
     return base
 
 
+def _moment(value: str) -> dt.datetime | None:
+    """ДатаФормирования (local time without a zone, as 1C writes it) as a moment."""
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment.replace(microsecond=0)
+
+
 def _import_items(*, actor, path: Path, report: Report) -> dict:
-    catalogue = CatalogueImport(actor=actor, report=report)
+    catalogue = CatalogueImport(actor=actor, report=report, files_dir=path.parent)
     meta: dict = {}
     with path.open("rb") as source:
         for item in read(source):
             if item.kind == "meta":
                 meta = item.data
+                catalogue.reported_at = _moment(meta.get("date") or "")
             elif item.kind == "group":
                 catalogue.group(item.data)
             elif item.kind == "product":
@@ -119,7 +132,7 @@ def run_receive(
     if not created and run.status != RunStatus.RECEIVED:
         # The same name again after an import: 1C starts a new round of the file.
         run.status, run.stats, run.errors, run.message = RunStatus.RECEIVED, {}, [], ""
-        run.size, run.finished_at = 0, None
+        run.size, run.finished_at, run.archive = 0, None, None
         created = True
     pieces = [chunk] if isinstance(chunk, bytes | bytearray) else chunk
     with (folder / name).open("wb" if created else "ab") as target:
@@ -137,7 +150,6 @@ def session_files_forget(*, older_than_days: int = 7) -> int:
     weigh gigabytes and duplicates what was imported, goes. Returns how many
     session directories were removed.
     """
-    import datetime as dt
     import shutil
 
     limit = timezone.now() - dt.timedelta(days=older_than_days)

@@ -68,7 +68,7 @@ def test_a_session_given_in_the_address_is_accepted(client, admin_user):
 
     response = client.get(URL, {"type": "catalog", "mode": "init", "sessid": token})
 
-    assert _lines(response)[0] == "zip=no"
+    assert _lines(response)[0] == "zip=yes"
 
 
 def test_checkauth_with_a_wrong_password_answers_failure(client, admin_user):
@@ -104,13 +104,13 @@ def test_calls_without_the_session_cookie_answer_failure(client):
     assert _lines(response)[0] == "failure"
 
 
-def test_init_announces_no_zip_and_the_file_limit(client, admin_user):
+def test_init_announces_zip_and_the_file_limit(client, admin_user):
     _sign_in(client, admin_user)
 
     response = client.get(URL, {"type": "catalog", "mode": "init"})
 
     answer = _lines(response)
-    assert answer[:2] == ["zip=no", "file_limit=104857600"]
+    assert answer[:2] == ["zip=yes", "file_limit=104857600"]
     assert answer[3] == "version=2.08"
 
 

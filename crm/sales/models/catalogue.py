@@ -87,6 +87,9 @@ class ProductKind(models.TextChoices):
 class Product(Record):
     """A product or a service that we sell."""
 
+    # The moment of a stock report moves with every exchange: not worth a history.
+    audit_exclude = (*Record.audit_exclude, "stock_updated_at")
+
     kind = models.CharField(
         _("kind"),
         max_length=10,
@@ -118,6 +121,15 @@ class Product(Record):
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("on sale"), default=True)
     external_id = models.CharField(_("external ID"), max_length=100, blank=True)
+    # What the warehouses hold as 1C last reported it (offers' Количество); null
+    # when unknown. `stock_updated_at` is the moment of that report.
+    stock = models.DecimalField(_("in stock"), null=True, blank=True, **QUANTITY)
+    stock_updated_at = models.DateTimeField(
+        _("stock as of"), null=True, blank=True, editable=False
+    )
+    image = models.FileField(
+        _("image"), upload_to="products/", blank=True, max_length=300
+    )
     search_text = models.TextField(blank=True, editable=False)
 
     class Meta:
@@ -145,6 +157,14 @@ class Product(Record):
 
     def build_search_text(self) -> str:
         return search_text(texts=[self.name, self.sku, self.external_id])
+
+    @property
+    def image_url(self) -> str:
+        """Where the card shows the image ("" without one); served by a view that
+        checks the reader may see the product."""
+        if not self.image:
+            return ""
+        return reverse("sales:product-image", args=[self.pk])
 
 
 class PriceList(models.Model):

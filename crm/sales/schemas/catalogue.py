@@ -86,6 +86,13 @@ class ProductOut(Schema):
     description: str
     is_active: bool
     external_id: str
+    stock: Decimal | None = Field(
+        None, description="In stock as 1C last reported it; null when unknown."
+    )
+    stock_updated_at: dt.datetime | None = Field(
+        None, description="When 1C wrote the report of that stock."
+    )
+    image_url: str = Field("", description="The product's picture; empty without.")
     prices: list[PriceOut]
     version: int
     created_at: dt.datetime

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from crm.sales.views import catalogue as views
+from crm.sales.views.product_image import product_image
 
 urlpatterns = [
     path("catalogue/", views.product_list, name="product-list"),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("catalogue/<int:pk>/edit/", views.product_update, name="product-update"),
     path("catalogue/<int:pk>/delete/", views.product_delete, name="product-delete"),
     path("catalogue/<int:pk>/prices/", views.product_prices, name="product-prices"),
+    path("catalogue/<int:pk>/image/", product_image, name="product-image"),
     path("catalogue/groups/", views.product_group_list, name="product-group-list"),
     path(
         "catalogue/groups/<int:pk>/",
