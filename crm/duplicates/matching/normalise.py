@@ -63,7 +63,8 @@ LEGAL_FORMS_LONG = (
 LEGAL_FORMS = frozenset(
     {
         "ооо", "оао", "зао", "пао", "ао", "нао", "ип", "нко", "ано", "фгуп", "гуп",
-        "муп", "тоо", "чп", "ooo", "oao", "zao", "pao", "ao", "ip", "llc", "ltd",
+        "муп", "тоо", "чп", "ooo", "oao", "zao", "pao", "ao", "ip", "ano", "nko",
+        "nao", "llc", "ltd",
         "inc", "jsc", "pjsc", "cjsc", "ojsc", "gmbh", "co", "corp", "corporation",
         "company", "limited", "plc", "ag", "sa", "group", "группа", "компания",
         "гк", "тк", "пк", "тд", "td", "gk",
@@ -171,21 +172,60 @@ def phone_key(value: str) -> str:
     return "+" + digits if len(digits) >= 7 else ""
 
 
+# Mail providers: an address there says nothing about the company's domain.
+FREE_MAIL_DOMAINS = frozenset(
+    {
+        "mail.ru", "bk.ru", "inbox.ru", "list.ru", "internet.ru", "yandex.ru", "ya.ru",
+        "yandex.com", "yandex.by", "yandex.kz", "narod.ru", "rambler.ru", "lenta.ru",
+        "autorambler.ru", "ro.ru", "gmail.com", "googlemail.com", "outlook.com",
+        "hotmail.com", "live.com", "yahoo.com", "icloud.com", "me.com", "mail.com",
+        "protonmail.com", "proton.me", "ukr.net", "tut.by", "qip.ru",
+    }
+)  # fmt: skip
+
+
+def site_domain(value: str) -> str:
+    """The domain of a web address as people write it: "https://www.Romashka.ru/"
+    and "romashka.ru" both give "romashka.ru"."""
+    text = (value or "").strip().lower()
+    if "://" in text:
+        text = text.split("://", 1)[1]
+    text = text.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0]
+    text = text.removeprefix("www.").strip(".")
+    return text if "." in text else ""
+
+
+def email_domain(value: str) -> str:
+    """The domain of a company's own e-mail address; empty for a mail provider's
+    (thousands of companies write from mail.ru)."""
+    domain = email_key(value).rpartition("@")[2]
+    return domain if "." in domain and domain not in FREE_MAIL_DOMAINS else ""
+
+
 def company_words(name: str) -> list[str]:
     """The words of a company name without legal forms and quotes, as skeletons:
     «ООО "Ромашка"» and "Romashka LLC" both give ["romashka"]."""
-    text = (name or "").lower()
-    for form in LEGAL_FORMS_LONG:
-        if form in text:
-            text = text.replace(form, " ")
     words = []
-    for word in _WORDS.findall(text):
-        if word in LEGAL_FORMS:
-            continue
+    for word in _company_tokens(name):
         folded = skeleton(word) if not word.isdigit() else word
         if folded:
             words.append(folded)
     return words
+
+
+def company_plain_words(name: str) -> list[str]:
+    """The words of a company name without legal forms and quotes, as written (lower
+    case, ё as е): two Cyrillic spellings compare better so than as skeletons, where
+    a typo next to «ж» or «щ» costs two or three letters."""
+    return [w.replace("ё", "е") for w in _company_tokens(name)]
+
+
+def _company_tokens(name: str) -> list[str]:
+    text = (name or "").lower()
+    for form in LEGAL_FORMS_LONG:
+        if form in text:
+            text = text.replace(form, " ")
+    return [word for word in _WORDS.findall(text) if word not in LEGAL_FORMS]
 
 
 def address_key(text: str) -> str:
