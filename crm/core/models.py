@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from crm.core.bulk import listed
+from crm.core.bulk import by_external_id
 
 
 class LiveQuerySet(models.QuerySet):
@@ -22,17 +22,8 @@ class LiveQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=False)
 
     def with_external_id(self, values):
-        """Records having this external ID (a string) or one of these (an iterable).
-
-        The unique index on `external_id` is partial (`NOT external_id = ''`), and
-        SQLite uses a partial index only when the query repeats its condition:
-        without it every such look-up reads the whole table.
-        """
-        if isinstance(values, str):
-            queryset = self.filter(external_id=values)
-        else:
-            queryset = self.filter(external_id__in=listed(v for v in values if v))
-        return queryset.exclude(external_id="")
+        """Records having this external ID or one of these (`core.bulk`)."""
+        return by_external_id(self, values)
 
 
 class LiveManager(models.Manager.from_queryset(LiveQuerySet)):

@@ -31,7 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core import audit
-from crm.exchange.services.ids import by_external_id, own_pk
+from crm.core.bulk import by_external_id
+from crm.exchange.services.ids import own_pk
 from crm.exchange.services.pictures import PictureError, picture_find, picture_store
 from crm.exchange.services.report import Report, audit_bulk
 from crm.sales.models import (
@@ -280,9 +281,9 @@ class CatalogueImport:
         ids = [data["id"] for data, _values in checked]
         found: dict[str, Product] = {
             p.external_id: p
-            for p in by_external_id(Product.all_objects, ids).select_related(
-                "group", "unit", "vat_rate"
-            )
+            for p in by_external_id(Product.all_objects, ids)
+            .select_related("group", "unit", "vat_rate")
+            .order_by()
         }
         own = {own_pk("product", i): i for i in ids if own_pk("product", i)}
         for product in Product.all_objects.filter(pk__in=own).select_related(
@@ -406,9 +407,9 @@ class CatalogueImport:
         base_ids = {o["id"].split("#")[0] for o in batch if o["id"]}
         bases = {
             p.external_id: p
-            for p in by_external_id(Product.all_objects, base_ids).select_related(
-                "group", "unit", "vat_rate"
-            )
+            for p in by_external_id(Product.all_objects, base_ids)
+            .select_related("group", "unit", "vat_rate")
+            .order_by()
         }
         own = {own_pk("product", i): i for i in base_ids if own_pk("product", i)}
         for product in Product.all_objects.filter(pk__in=own):

@@ -14,13 +14,14 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from crm.core.bulk import by_external_id
 from crm.core.errors import DomainError, Forbidden
 from crm.customers.models import Company, Contact
 from crm.customers.services.companies import company_create, company_update
 from crm.customers.services.contacts import contact_create
 from crm.customers.services.records import clean_scalar
 from crm.exchange.services.catalogue import label
-from crm.exchange.services.ids import by_external_id, own_pk
+from crm.exchange.services.ids import own_pk
 from crm.exchange.services.report import Report
 
 

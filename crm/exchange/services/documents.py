@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.core.bulk import by_external_id
 from crm.core.errors import DomainError, Forbidden, NotFound
 from crm.exchange.models import DocumentLink
 from crm.exchange.services.catalogue import currency_code, label
@@ -26,7 +27,7 @@ from crm.exchange.services.counterparties import (
     counterparty_import,
     find_company,
 )
-from crm.exchange.services.ids import by_external_id, own_pk
+from crm.exchange.services.ids import own_pk
 from crm.exchange.services.report import Report
 from crm.sales.models import (
     Invoice,
