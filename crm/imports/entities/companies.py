@@ -53,6 +53,7 @@ COMPANY_FIELDS = [
     Field("inn", _l("INN"), ("инн", "tax id")),
     Field("kpp", _l("KPP"), ("кпп",)),
     Field("ogrn", _l("OGRN"), ("огрн", "огрнип")),
+    Field("okpo", _l("OKPO"), ("окпо",)),
     Field("industry", _l("industry"), ("отрасль", "сфера деятельности")),
     Field("size", _l("size"), ("размер",)),
     Field("relation", _l("relation"), ("отношения", "тип отношений", "тип", "type")),
@@ -109,6 +110,7 @@ class CompanyImporter(BulkImporter):
         "inn",
         "kpp",
         "ogrn",
+        "okpo",
         "industry_id",
         "size",
         "relation",
@@ -171,6 +173,8 @@ class CompanyImporter(BulkImporter):
                     values["kpp"] = validation.clean_kpp(text)
                 elif name == "ogrn":
                     values["ogrn"] = validation.clean_ogrn(text)
+                elif name == "okpo":
+                    values["okpo"] = validation.clean_okpo(text)
                 elif name == "email":
                     values["email"] = parse.email(text, field="email")
                 elif name == "phone":

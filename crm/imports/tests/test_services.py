@@ -257,6 +257,25 @@ def test_import_of_companies_matches_by_external_id_then_inn(
     assert "check digit" in error.message
 
 
+def test_import_of_companies_takes_the_okpo_and_checks_it(
+    admin_user, csv_file, run_job
+):
+    from crm.core.validation import _okpo_check_digit
+
+    okpo = "1234567" + str(_okpo_check_digit("1234567"))
+    text = (
+        "Наименование;ИНН;ОКПО\n"
+        f"Первая;{valid_inn(1)};{okpo}\n"
+        f"Вторая;{valid_inn(2)};12345678{'9' if okpo[-1] != '9' else '0'}\n"
+    )
+    job = import_upload(actor=admin_user, entity="companies", upload=csv_file(text))
+    assert job.mapping["2"] == "okpo"
+    job = run_job(actor=admin_user, job=job)
+    assert Company.objects.get(inn=valid_inn(1)).okpo == okpo
+    error = ImportRowError.objects.get(job=job)
+    assert (error.row, error.column) == (3, "ОКПО")
+
+
 def test_import_report_is_in_the_owners_language(make_user, csv_file, run_job):
     owner = make_user(role="admin", language="ru")
     job = import_upload(
