@@ -10,15 +10,18 @@ from typing import Any
 
 from ninja import Query, Router, Status
 
+from crm.core import duplicate_check
 from crm.core.errors import NotFound
 from crm.core.schemas import ordered, paginate
 from crm.customers import selectors, services
 from crm.customers.schemas import (
+    CompanyCreatedOut,
     CompanyFilter,
     CompanyIn,
     CompanyListOut,
     CompanyOut,
     CompanyPatch,
+    ContactCreatedOut,
     ContactFilter,
     ContactIn,
     ContactListOut,
@@ -115,15 +118,20 @@ def list_companies(request, filters: Query[CompanyFilter]):
 
 @router.post(
     "/companies",
-    response={201: CompanyOut},
+    response={201: CompanyCreatedOut},
     operation_id="company_create",
     tags=["companies"],
 )
 def create_company(request, payload: CompanyIn):
+    """Create a company; the answer names the likely duplicates you can see."""
     data = _write_data(payload, partial=False)
     data.pop("version", None)
     company = services.company_create(actor=request.user, **data)
-    return Status(201, _company_reloaded(request, company))
+    company = _company_reloaded(request, company)
+    company.likely_duplicates = duplicate_check.likely_duplicates(
+        actor=request.user, obj=company
+    )
+    return Status(201, company)
 
 
 @router.get(
@@ -218,15 +226,20 @@ def list_contacts(request, filters: Query[ContactFilter]):
 
 @router.post(
     "/contacts",
-    response={201: ContactOut},
+    response={201: ContactCreatedOut},
     operation_id="contact_create",
     tags=["contacts"],
 )
 def create_contact(request, payload: ContactIn):
+    """Create a contact; the answer names the likely duplicates you can see."""
     data = _write_data(payload, partial=False)
     data.pop("version", None)
     contact = services.contact_create(actor=request.user, **data)
-    return Status(201, _contact_reloaded(request, contact))
+    contact = _contact_reloaded(request, contact)
+    contact.likely_duplicates = duplicate_check.likely_duplicates(
+        actor=request.user, obj=contact
+    )
+    return Status(201, contact)
 
 
 @router.get(

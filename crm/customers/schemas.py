@@ -82,6 +82,26 @@ class _RecordOut(Schema):
         return _points(obj, ContactPointKind.EMAIL)
 
 
+class LikelyDuplicateOut(Schema):
+    """A record you can see that looks like this one (see the duplicates queue)."""
+
+    id: int
+    name: str
+    url: str
+    score: float = Field(description="0 to 1; 0.85 and above is a duplicate.")
+    decision: str = Field(description="`duplicate` or `possible`.")
+    reasons: list[str] = Field(
+        description="Stable codes: `same_email`, `same_inn`, `name_typo`…"
+    )
+    reason_labels: list[str] = Field(description="The reasons in your language.")
+
+
+_LIKELY_DUPLICATES = (
+    "Records you can see that look like this one, best first (at most 5). Saving "
+    "is not refused: the pair also waits in the duplicates queue."
+)
+
+
 # --- companies ----------------------------------------------------------------------
 
 
@@ -211,6 +231,10 @@ class CompanyListOut(Schema):
     count: int
 
 
+class CompanyCreatedOut(CompanyOut):
+    likely_duplicates: list[LikelyDuplicateOut] = Field(description=_LIKELY_DUPLICATES)
+
+
 # --- contacts -----------------------------------------------------------------------
 
 
@@ -325,6 +349,10 @@ class ContactOut(_RecordOut):
             for e in obj.employments.select_related("company", "position")
             if not e.company.is_deleted and visibility.can(actor, e.company)
         ]
+
+
+class ContactCreatedOut(ContactOut):
+    likely_duplicates: list[LikelyDuplicateOut] = Field(description=_LIKELY_DUPLICATES)
 
 
 class ContactFilter(ListQuery):

@@ -6,9 +6,11 @@ from ninja import Query, Router, Status
 
 from crm.core.schemas import paginate
 from crm.core.validation import format_phone
+from crm.customers.schemas import LikelyDuplicateOut
 from crm.duplicates import selectors, services
 from crm.duplicates.reasons import reason_labels
 from crm.duplicates.schemas import (
+    DuplicateCheckIn,
     MergeIn,
     MergeListOut,
     MergeOut,
@@ -50,6 +52,42 @@ def _pair_out(pair) -> dict:
         "a": _brief(getattr(pair, "a", None)),
         "b": _brief(getattr(pair, "b", None)),
     }
+
+
+def likely_duplicate_out(item: selectors.LikelyDuplicate) -> dict:
+    return {
+        "id": item.id,
+        "name": item.name,
+        "url": item.record.get_absolute_url(),
+        "score": item.score,
+        "decision": item.decision,
+        "reasons": list(item.reasons),
+        "reason_labels": reason_labels(item.reasons),
+    }
+
+
+def record_check(*, actor, obj) -> list[dict]:
+    """The finder registered in `core.duplicate_check`: what the API's create
+    answers of companies and contacts carry as `likely_duplicates`."""
+    found = selectors.record_likely_duplicates(actor=actor, obj=obj)
+    return [likely_duplicate_out(item) for item in found]
+
+
+@router.post(
+    "/duplicates/check",
+    response=list[LikelyDuplicateOut],
+    operation_id="likely_duplicates",
+)
+def check(request, payload: DuplicateCheckIn):
+    """Records you can see that look like the one you are about to save, best first
+    (at most 5). Nothing is saved or queued."""
+    found = selectors.likely_duplicates(
+        actor=request.user,
+        entity=payload.entity,
+        values=payload.values,
+        exclude_id=payload.exclude_id,
+    )
+    return [likely_duplicate_out(item) for item in found]
 
 
 @router.get("/duplicates", response=PairListOut, operation_id="pair_list")

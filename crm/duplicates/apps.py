@@ -1,5 +1,9 @@
+import logging
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+log = logging.getLogger(__name__)
 
 # Fields whose change may make a record a duplicate of another.
 WATCHED = frozenset(
@@ -26,9 +30,11 @@ class DuplicatesConfig(AppConfig):
     verbose_name = _("Duplicates")
 
     def ready(self) -> None:
-        from crm.core import audit, events, registry
+        from crm.core import audit, duplicate_check, events, registry
+        from crm.duplicates.api import record_check
 
         events.subscribe(on_record_event)
+        duplicate_check.register_finder(record_check)
         audit.register_field_label("merged_records", _("merged records"))
         audit.register_field_label("merged_into", _("merged into"))
         registry.register_nav(
@@ -56,8 +62,13 @@ class DuplicatesConfig(AppConfig):
 
 def on_record_event(event) -> None:
     """Check created, changed, restored and imported companies and contacts for
-    duplicates in the background (the event arrives after the write committed);
-    drop the open pairs of a record moved to the trash."""
+    duplicates; drop the open pairs of a record moved to the trash.
+
+    The event arrives after the write committed. One record is checked at once (a
+    few milliseconds of indexed lookups), so the card the user is sent to after
+    saving already shows the warning; an import's batch is checked in the
+    background, and so is a record whose check failed here (the job retries).
+    """
     if event.entity not in ("contact", "company"):
         return
     action = event.name.rsplit(".", 1)[-1]
@@ -66,19 +77,22 @@ def on_record_event(event) -> None:
 
         pairs_forget_record(entity=event.entity, record_id=event.object_id)
         return
+    from crm.duplicates.tasks import duplicates_check_records
+
     if action in ("created", "restored") or (
         action == "updated" and WATCHED & set(event.changes)
     ):
-        ids = [event.object_id]
-    elif action == "imported":
-        ids = list(event.data.get("ids") or [])
-    else:
-        return
-    if not ids:
-        return
-    from crm.duplicates.tasks import duplicates_check_records
+        from crm.duplicates.services import duplicates_check_new
 
-    duplicates_check_records(event.entity, ids)
+        try:
+            duplicates_check_new(entity=event.entity, ids=[event.object_id])
+        except Exception:
+            log.exception(
+                "Checking %s %s at once failed", event.entity, event.object_id
+            )
+            duplicates_check_records(event.entity, [event.object_id])
+    elif action == "imported" and event.data.get("ids"):
+        duplicates_check_records(event.entity, list(event.data["ids"]))
 
 
 def card_panel_context(request, obj):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class PairFilter(Schema):
@@ -82,3 +82,21 @@ class MergeOut(Schema):
 class MergeListOut(Schema):
     items: list[MergeOut]
     count: int
+
+
+class DuplicateCheckIn(Schema):
+    """A record as it is being typed, to check before it is saved."""
+
+    entity: str = Field(description="`contacts` or `companies`.")
+    values: dict[str, Any] = Field(
+        description=(
+            "Its fields as you would send them to create it. Contacts are checked "
+            "by `last_name`, `first_name`, `middle_name`, `birth_date`, `email`, "
+            "`phone`, `address`; companies by `name`, `inn`, `kpp`, `email`, "
+            "`phone`, `legal_address`, `actual_address`; other keys are ignored, "
+            "and an incomplete e-mail, phone or INN is left out."
+        )
+    )
+    exclude_id: int | None = Field(
+        None, description="The record being edited, left out of its own duplicates."
+    )

@@ -8,17 +8,33 @@ reader who sees everything lists the queue straight from its index.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.db import models
 from django.db.models import F, Func, Q, QuerySet
 from django.db.models.lookups import In
 
 from crm.core import visibility
-from crm.core.errors import NotFound
-from crm.duplicates.models import DuplicatePair, Merge, MergedRecord, PairStatus
-from crm.duplicates.services.queue import entity_of, model_of
+from crm.core.errors import DomainError, NotFound
+from crm.core.validation import clean_email, clean_phone
+from crm.duplicates.matching import candidates_against, spec
+from crm.duplicates.models import (
+    DuplicatePair,
+    Merge,
+    MergedRecord,
+    PairStatus,
+)
+from crm.duplicates.services.queue import (
+    candidate_ids,
+    entity_of,
+    live_rows,
+    model_of,
+    with_point,
+)
 
 
 class _NotIndexed(Func):
@@ -151,3 +167,145 @@ def merge_get(*, actor, merge_id: int) -> Merge:
     if merge is None:
         raise NotFound()
     return merge
+
+
+# --- the check of one record as it is typed -----------------------------------------
+
+CHECK_LIMIT = 5
+# The id of a record not saved yet: no row has it.
+UNSAVED = 0
+
+
+@dataclass(frozen=True)
+class LikelyDuplicate:
+    """A visible record that looks like the one being typed or saved."""
+
+    record: Any
+    score: float
+    decision: str
+    reasons: tuple[str, ...]
+
+    @property
+    def id(self) -> int:
+        return self.record.pk
+
+    @property
+    def name(self) -> str:
+        return getattr(self.record, "full_name", None) or str(self.record)
+
+
+def _text(value: Any, limit: int = 300) -> str:
+    return "" if value is None else str(value).strip()[:limit]
+
+
+def _digits(value: Any, lengths: tuple[int, ...]) -> str:
+    digits = "".join(c for c in _text(value) if c.isdigit())
+    return digits if len(digits) in lengths else ""
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return forms.DateField().clean(_text(value)) or None
+    except forms.ValidationError:
+        return None
+
+
+def _typed(value: Any, clean) -> str:
+    """A value as the services would store it, or "" while it is incomplete (a
+    half-typed e-mail or phone must not be looked up, nor count as different)."""
+    try:
+        return clean(_text(value))
+    except DomainError:
+        return ""
+
+
+def checked_fields(entity: str) -> tuple[str, ...]:
+    """The fields `likely_duplicates` reads of `values`: those the matching
+    compares (other keys are ignored, so a client may send the body it is about to
+    create the record with)."""
+    return spec(entity_of(entity)).columns[1:]
+
+
+def typed_row(entity: str, values: Mapping[str, Any], record_id: int = UNSAVED):
+    """The `spec` row of a record from the values of a form or an API body."""
+    cleaned = {
+        "email": _typed(values.get("email"), clean_email),
+        "phone": _typed(values.get("phone"), clean_phone),
+        "inn": _digits(values.get("inn"), (10, 12)),
+        "kpp": _digits(values.get("kpp"), (9,)),
+        "birth_date": _date(values.get("birth_date")),
+    }
+    return (
+        record_id,
+        *(
+            cleaned[name] if name in cleaned else _text(values.get(name), 500)
+            for name in checked_fields(entity)
+        ),
+    )
+
+
+def likely_duplicates(
+    *,
+    actor,
+    entity: str,
+    values: Mapping[str, Any],
+    exclude_id: int | None = None,
+    limit: int = CHECK_LIMIT,
+) -> list[LikelyDuplicate]:
+    """Records the actor may see that look like a record being typed, best first.
+
+    `values` are the fields as a form or an API body gives them (unsaved); for a
+    saved record being edited, `exclude_id` leaves it out of its own duplicates.
+    Candidates come from the same indexed lookups as the check after a save (e-mail,
+    phone and INN, further phones and e-mails, namesakes through an index) and are
+    scored as a full scan scores them; a half-typed e-mail or phone is left
+    out rather than counted as different. Reads only indexes and at most a few
+    hundred rows, so it can run on every keystroke pause at a million contacts.
+
+    Pitfall: visibility is applied to the candidates before scoring, so a record
+    the actor may not see is never named, nor hinted at by a score.
+    """
+    entity = entity_of(entity)
+    row = typed_row(entity, values, exclude_id or UNSAVED)
+    if not any(row[1:]):
+        return []
+    ids, points = candidate_ids(entity, [row])
+    ids.discard(UNSAVED)
+    if not ids:
+        return []
+    model = model_of(entity)
+    columns = spec(entity).columns
+    # Not from the owner's index: a manager's 140,000 clients would be walked to
+    # find these few hundred ids.
+    scope = visibility.scope_q(actor, model, indexed=False)
+    others = [
+        with_point(entity, other, points.get(other[0]))
+        for other in live_rows(entity, ids, scope)
+    ]
+    own = row[0]
+    best = [
+        (c.b if c.a == own else c.a, c)
+        for c in sorted(
+            candidates_against(entity, [row], others),
+            key=lambda c: (-c.score, c.a, c.b),
+        )[:limit]
+    ]
+    if not best:
+        return []
+    found = model.all_objects.only(*columns).in_bulk([pk for pk, _c in best])
+    return [
+        LikelyDuplicate(found[pk], c.score, c.decision, c.reasons)
+        for pk, c in best
+        if pk in found
+    ]
+
+
+def record_likely_duplicates(*, actor, obj) -> list[LikelyDuplicate]:
+    """`likely_duplicates` of a saved company or contact (an API create answer)."""
+    entity = entity_of(obj._meta.model_name)
+    values = {name: getattr(obj, name) for name in checked_fields(entity)}
+    return likely_duplicates(
+        actor=actor, entity=entity, values=values, exclude_id=obj.pk
+    )

@@ -25,7 +25,7 @@ from crm.core.validation import format_phone
 from crm.core.views import paginate_page, pagination, safe_next
 from crm.duplicates import selectors, services
 from crm.duplicates.forms import MergeForm, PairFilterForm
-from crm.duplicates.models import Entity, PairStatus
+from crm.duplicates.models import Decision, Entity, PairStatus
 from crm.duplicates.reasons import AGAINST, REASONS
 from crm.duplicates.services.merge import mergeable_fields
 from crm.duplicates.services.queue import entity_of, model_of
@@ -35,6 +35,36 @@ def _reasons(codes) -> list[dict]:
     return [
         {"code": c, "label": REASONS.get(c, c), "against": c in AGAINST} for c in codes
     ]
+
+
+@require_POST
+@login_required
+def record_check(request, entity: str):
+    """The "Possible duplicates" panel of a create or edit form (htmx, as the user
+    types): records the user may see that look like the values posted."""
+    try:
+        entity = entity_of(entity)
+    except DomainError:
+        raise Http404 from None
+    exclude = request.POST.get("exclude", "")
+    found = selectors.likely_duplicates(
+        actor=request.user,
+        entity=entity,
+        values=request.POST,
+        exclude_id=int(exclude) if exclude.isdigit() else None,
+    )
+    rows = [
+        {
+            "item": item,
+            "record": item.record,
+            "decision": Decision(item.decision).label,
+            "reasons": _reasons(item.reasons),
+        }
+        for item in found
+    ]
+    return render(
+        request, "duplicates/record_check.html", {"rows": rows, "entity": entity}
+    )
 
 
 @login_required

@@ -80,8 +80,8 @@ def keys(p: Person) -> list[str]:
     birth date and the address. The name is what gets compared, not what blocks: a
     pair with nothing but a similar name is never a duplicate (namesakes are
     common), and at a million contacts name blocks would compare every Ivanov S.
-    with every other. The check of a new record finds namesakes through the search
-    index instead.
+    with every other. The check of a new record finds namesakes through the list
+    index instead (`services.queue.candidate_ids`).
     """
     out = []
     if p.email:
@@ -100,8 +100,9 @@ def keys(p: Person) -> list[str]:
 
 
 def sort_key(p: Person) -> tuple:
-    """The order of a too-large block walked by a sliding window."""
-    return (p.last, p.first, p.middle, str(p.birth or ""), p.email)
+    """The order of a too-large block walked by a sliding window; the id last, so
+    that a scan compares the same pairs in whatever order the database reads."""
+    return (p.last, p.first, p.middle, str(p.birth or ""), p.email, p.id)
 
 
 def _sim(a: str, b: str) -> float:
