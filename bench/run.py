@@ -7,7 +7,7 @@ the API people use most, on SQLite and (with --pg) on PostgreSQL.
 `--parts data` adds the figures of data in and out (each also runs alone): import
 rows/s and peak memory (`bench.imports`), duplicate detection time and F1
 (`bench.dedupe`), the 1C catalogue exchange (`bench.exchange`), list export and
-webhook delivery (`bench.webhooks`).
+webhook delivery (`bench.webhooks`), export of the sales lists (`bench.exports_sales`).
 
 Each dataset lives apart: SQLite in bench/out/sqlite-<size>-s<seed>/, PostgreSQL in
 the schema bench_<size>_s<seed> of the database named in the URL (created when
@@ -119,13 +119,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def _data_figures(sizes: list[int], seed: int, pg_url: str) -> dict:
     """The figures of data in and out; a part that fails is reported, not fatal."""
-    from bench import dedupe, exchange, imports, webhooks
+    from bench import dedupe, exchange, exports_sales, imports, webhooks
 
     steps = {
         "import": lambda: imports.run(rows=max(sizes), pg_url=pg_url, seed=seed),
         "dedupe": lambda: dedupe.run(sizes=sizes, seed=seed),
         "exchange_1c": lambda: exchange.run(items=min(sizes), pg_url=pg_url),
         "export_and_webhooks": lambda: webhooks.run(contacts=min(sizes), pg_url=pg_url),
+        "export_sales_lists": lambda: exports_sales.run(
+            rows=min(30_000, min(sizes)), pg_url=pg_url
+        ),
     }
     figures: dict = {}
     for name, step in steps.items():
