@@ -18,7 +18,6 @@ from typing import NamedTuple
 from rapidfuzz.distance import OSA
 
 from crm.duplicates.matching import normalise as n
-from crm.duplicates.matching.contacts import deletions
 from crm.duplicates.matching.scoring import Verdict, decide, name_base
 
 # The columns a full scan reads (in this order). Rows of the first eight (callers
@@ -91,13 +90,14 @@ def prepare(row) -> Firm:
     )
 
 
-NAME_PREFIX = 7
-
-
 def keys(f: Firm) -> list[str]:
-    """Blocking keys: the INN, e-mail, phone, web domains, and the name (whole, and
-    the one-typo neighbourhood of its first letters), so that namesakes without
-    anything else in common are still proposed as "possible"."""
+    """Blocking keys: the INN, e-mail, phone, web domains and the whole name (so
+    that namesakes without anything else in common are proposed as "possible").
+
+    No keys for the one-typo neighbourhood of the name: a name with a typo and
+    nothing else shared scores below "possible", and anything else shared is a key
+    of its own. They made 2.5 times the comparisons for 0.06 % more pairs.
+    """
     out = []
     if f.inn:
         out.append("i" + f.inn)
@@ -108,13 +108,13 @@ def keys(f: Firm) -> list[str]:
     out.extend("w" + d for d in f.domains)
     if f.sorted_name:
         out.append("s" + f.sorted_name)
-        compact = f.name.replace(" ", "")
-        out.extend("n" + v for v in deletions(compact[:NAME_PREFIX]) if len(v) > 2)
     return out
 
 
 def sort_key(f: Firm) -> tuple:
-    return (f.name, f.inn, f.phone)
+    """The order of a too-large block walked by a sliding window; the id last, so
+    that a scan compares the same pairs in whatever order the database reads."""
+    return (f.name, f.inn, f.phone, f.id)
 
 
 def name_similarity(a: Firm, b: Firm) -> float:

@@ -2,7 +2,7 @@
 
 Comparing every pair of a million contacts is 5·10¹¹ comparisons; blocking compares
 only records that share a key (an e-mail, a phone, a birth date with initials, a
-company's name's one-typo neighbourhood…). A block larger than `BLOCK_CAP` says
+company's INN, web domain or name…). A block larger than `BLOCK_CAP` says
 little (a shared office phone) and is walked with a sliding window over its members
 sorted by name instead, so its size costs O(n), not O(n²).
 
