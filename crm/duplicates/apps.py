@@ -20,6 +20,7 @@ WATCHED = frozenset(
         "address",
         "legal_address",
         "actual_address",
+        "website",
     }
 )
 

@@ -23,6 +23,7 @@ REASONS = {
     "different_inn": _("different INN"),
     "different_kpp": _("same INN but different KPP (a branch?)"),
     "same_company_name": _("same name without the legal form"),
+    "same_website": _("same web site or e-mail domain"),
 }
 
 # Reasons that speak against the pair, shown in another colour.
