@@ -123,7 +123,9 @@ def _data_figures(sizes: list[int], seed: int, pg_url: str) -> dict:
 
     steps = {
         "import": lambda: imports.run(rows=max(sizes), pg_url=pg_url, seed=seed),
-        "dedupe": lambda: dedupe.run(sizes=sizes, seed=seed),
+        "dedupe": lambda: dedupe.run(
+            sizes=sizes, seed=seed, companies=(min(sizes),), pg_url=pg_url, db=True
+        ),
         "exchange_1c": lambda: exchange.run(items=min(sizes), pg_url=pg_url),
         "export_and_webhooks": lambda: webhooks.run(contacts=min(sizes), pg_url=pg_url),
         "export_sales_lists": lambda: exports_sales.run(
