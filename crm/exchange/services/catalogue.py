@@ -17,6 +17,11 @@ one moves the date even when the figure stays. Stock is written apart from the
 item's fields, without a new version: a nightly exchange must not make a user's
 open form stale. The first picture of an item (Картинка) becomes its image; a
 file without pictures keeps the image the item has.
+
+An item's barcode (Штрихкод, the first of several) is checked as the product form
+checks it: an EAN or UPC whose check digit does not match is reported and left out,
+and the item goes in with the barcode it had (none when new). An item sent without
+a barcode keeps the one it has, since many 1C configurations send none at all.
 """
 
 from __future__ import annotations
@@ -45,12 +50,14 @@ from crm.sales.models import (
     Unit,
     VatRate,
 )
-from crm.sales.services.catalogue import parse_decimal
+from crm.sales.models.catalogue import normal_barcode
+from crm.sales.services.catalogue import barcode_error, parse_decimal
 
 BATCH = 500
 PRODUCT_FIELDS = (
     "name",
     "sku",
+    "barcode",
     "kind",
     "group",
     "unit",
@@ -232,10 +239,24 @@ class CatalogueImport:
         }
         if vat is not None:
             values["vat_rate"] = vat
+        barcode = self._barcode(data)
+        if barcode:
+            values["barcode"] = barcode
         image = self._picture(data)
         if image:
             values["image"] = image
         return values
+
+    def _barcode(self, data: dict[str, Any]) -> str:
+        """The item's barcode (Штрихкод; the reader keeps the first of several);
+        "" when it has none or the check refuses it (then the report says why and
+        the item keeps the barcode it has)."""
+        barcode = normal_barcode(data.get("barcode"))
+        problem = barcode_error(barcode)
+        if problem:
+            self.report.refuse("barcode", label("product", data), problem)
+            return ""
+        return barcode
 
     def _picture(self, data: dict[str, Any]) -> str | None:
         """The storage name of the item's first picture; None when it has none or

@@ -148,13 +148,11 @@ def catalogue_xml(*, actor) -> Iterator[str]:
             kind = "Услуга" if product.kind == ProductKind.SERVICE else "Товар"
             yield (
                 "<Товар>"
-                + fields(
-                    [
-                        ("Ид", own_id("product", product)),
-                        ("Артикул", product.sku),
-                        ("Наименование", product.name),
-                    ]
-                )
+                + element("Ид", own_id("product", product))
+                # CommerceML puts Штрихкод before Артикул. None is written for an
+                # item without one, so 1C keeps what it has.
+                + (element("Штрихкод", product.barcode) if product.barcode else "")
+                + fields([("Артикул", product.sku), ("Наименование", product.name)])
                 + _unit(product.unit)
                 + group
                 + element("Описание", product.description)

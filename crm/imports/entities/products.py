@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +34,9 @@ from crm.sales.services.catalogue import (
     product_update,
 )
 
+# 4,60123E+12 / 4.6E+12: how a spreadsheet writes a number too long for its cell.
+ROUNDED_NUMBER = re.compile(r"^\d+([.,]\d+)?[eE]\+?\d+$")
+
 PRODUCT_FIELDS = [
     EXTERNAL_ID,
     Field(
@@ -42,6 +46,11 @@ PRODUCT_FIELDS = [
         required=True,
     ),
     Field("sku", _l("SKU"), ("артикул", "article", "code")),
+    Field(
+        "barcode",
+        _l("barcode"),
+        ("штрихкод", "штрих-код", "штрих код", "ean", "ean-13", "barcode", "bar code"),
+    ),
     Field("kind", _l("kind"), ("вид", "тип", "type")),
     Field("group", _l("group"), ("группа", "категория", "category")),
     Field("unit", _l("unit"), ("единица", "ед изм", "единица измерения", "ед")),
@@ -86,6 +95,8 @@ class ProductImporter(ServiceImporter):
             if name in ("name", "sku", "external_id"):
                 limit = 300 if name == "name" else 100
                 values[name] = limited(text, field=name, limit=limit)
+            elif name == "barcode":
+                values["barcode"] = self._barcode(text)
             elif name == "description":
                 values[name] = text
             elif name == "kind":
@@ -109,6 +120,21 @@ class ProductImporter(ServiceImporter):
             elif name == "is_active":
                 values["is_active"] = parse.parse_bool(text, field=name)
         return values
+
+    def _barcode(self, text: str) -> str:
+        """The cell as the catalogue checks it, unless a spreadsheet has already
+        rounded it: Excel shows a long number as 4,60123E+12 and saves the CSV so,
+        and the digits are lost."""
+        if ROUNDED_NUMBER.match(text.strip()):
+            raise DomainError(
+                _(
+                    "The barcode «%(value)s» was saved by a spreadsheet as a rounded "
+                    "number: format the column as text and save the file again."
+                )
+                % {"value": text},
+                field="barcode",
+            )
+        return text
 
     def _vat_rate(self, text: str):
         try:

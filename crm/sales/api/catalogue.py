@@ -80,6 +80,7 @@ def list_products(request, filters: Query[ProductFilter]):
             "kind": filters.kind,
             "is_active": filters.is_active,
             "price_list": filters.price_list_id,
+            "barcode": filters.barcode,
         },
     )
     queryset = ordered(queryset, filters.ordering, PRODUCT_ORDERING)

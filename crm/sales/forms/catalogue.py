@@ -19,7 +19,9 @@ from crm.core.forms import StyledForm
 from crm.customers.forms import CompanyPickerField, set_picker_choices, style_fields
 from crm.customers.models import CompanyCategory
 from crm.sales.models import Currency, PriceList, Product, ProductKind, Unit, VatRate
+from crm.sales.models.catalogue import BARCODE_LENGTH
 from crm.sales.selectors.catalogue import product_group_tree
+from crm.sales.services.catalogue_images import ACCEPT
 
 YES_NO = [("", _("any")), ("yes", _("yes")), ("no", _("no"))]
 ERROR_FIELDS = {
@@ -114,6 +116,20 @@ class ProductForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=ProductKind.choices)
     name = forms.CharField(label=_("Name"), max_length=300)
     sku = forms.CharField(label=_("SKU"), max_length=100, required=False)
+    barcode = forms.CharField(
+        label=_("Barcode"),
+        max_length=BARCODE_LENGTH,
+        required=False,
+        help_text=_("EAN-13, EAN-8, UPC-A, ITF-14 or any other code."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    image = forms.FileField(
+        label=_("Upload a picture"),
+        required=False,
+        help_text=_("JPEG, PNG, GIF or WebP."),
+        widget=forms.FileInput(attrs={"accept": ACCEPT}),
+    )
+    image_remove = forms.BooleanField(label=_("Remove the picture"), required=False)
     cost_price = MoneyField(
         label=_("Cost price"),
         help_text=_("What one unit costs us; the margin of sales is counted from it."),
@@ -162,10 +178,11 @@ class ProductForm(StyledForm):
 
     def service_data(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {
+        result = {
             "kind": data["kind"],
             "name": data["name"],
             "sku": data.get("sku", ""),
+            "barcode": data.get("barcode", ""),
             "cost_price": data.get("cost_price") or "0",
             "description": data.get("description", ""),
             "is_active": data.get("is_active", False),
@@ -174,6 +191,12 @@ class ProductForm(StyledForm):
             "unit_id": data["unit"].pk if data.get("unit") else None,
             "vat_rate_id": data["vat_rate"].pk if data.get("vat_rate") else None,
         }
+        # A new file replaces the picture; the box removes it; neither keeps it.
+        if data.get("image"):
+            result["image"] = data["image"]
+        elif data.get("image_remove"):
+            result["image"] = ""
+        return result
 
     def prices(self) -> dict[int, str]:
         return {
@@ -223,7 +246,9 @@ class ProductFilterForm(StyledForm):
     q = forms.CharField(
         label=_("Search"),
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("Name, SKU"), "type": "search"}),
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Name, SKU, barcode"), "type": "search"}
+        ),
     )
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("any")), *ProductKind.choices]

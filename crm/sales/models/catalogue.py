@@ -4,6 +4,7 @@ with prices per item, and discounts."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -84,6 +85,22 @@ class ProductKind(models.TextChoices):
     SERVICE = "service", _("Service")
 
 
+BARCODE_LENGTH = 64
+
+
+def normal_barcode(value: Any) -> str:
+    """A barcode as it is stored and looked up: trimmed, and the digits printed in
+    groups under the bars ("4 600000 000008") joined; other codes stay as typed."""
+    text = "" if value is None else str(value).strip()
+    compact = "".join(text.split())
+    return compact if is_digits(compact) else text
+
+
+def is_digits(text: str) -> bool:
+    # str.isdigit() alone takes "²" and the digits of other scripts.
+    return text.isascii() and text.isdigit()
+
+
 class Product(Record):
     """A product or a service that we sell."""
 
@@ -98,6 +115,8 @@ class Product(Record):
     )
     name = models.CharField(_("name"), max_length=300)
     sku = models.CharField(_("SKU"), max_length=100, blank=True)
+    # EAN/UPC/ITF digits or a Code 128 text. Not unique: 1C lets items share one.
+    barcode = models.CharField(_("barcode"), max_length=BARCODE_LENGTH, blank=True)
     group = models.ForeignKey(
         ProductGroup,
         verbose_name=_("group"),
@@ -139,6 +158,7 @@ class Product(Record):
         indexes = [
             models.Index(fields=["name", "id"], name="product_name_idx"),
             models.Index(fields=["sku"], name="product_sku_idx"),
+            models.Index(fields=["barcode"], name="product_barcode_idx"),
             models.Index(fields=["group", "name"], name="product_group_idx"),
         ]
         constraints = [
@@ -156,7 +176,7 @@ class Product(Record):
         return reverse("sales:product-detail", args=[self.pk])
 
     def build_search_text(self) -> str:
-        return search_text(texts=[self.name, self.sku, self.external_id])
+        return search_text(texts=[self.name, self.sku, self.barcode, self.external_id])
 
     @property
     def image_url(self) -> str:

@@ -40,6 +40,11 @@ class ProductIn(Schema):
     kind: str = Field("product", description="`product` or `service`.")
     name: str
     sku: str = ""
+    barcode: str = Field(
+        "",
+        description="EAN-13, EAN-8, UPC-A or ITF-14 digits (the check digit must "
+        "match) or any other code up to 64 characters; not unique.",
+    )
     group_id: int | None = None
     unit_id: int | None = None
     vat_rate_id: int | None = None
@@ -57,6 +62,7 @@ class ProductPatch(Schema):
     kind: str | None = None
     name: str | None = None
     sku: str | None = None
+    barcode: str | None = None
     group_id: int | None = None
     unit_id: int | None = None
     vat_rate_id: int | None = None
@@ -75,6 +81,7 @@ class ProductOut(Schema):
     kind: str
     name: str
     sku: str
+    barcode: str
     group_id: int | None
     unit_id: int | None
     unit: str = Field("", description="The unit's abbreviation.")
@@ -112,8 +119,12 @@ class ProductOut(Schema):
 
 
 class ProductFilter(ListQuery):
-    """Filters of the product list; `q` searches names, SKUs and external IDs."""
+    """Filters of the product list; `q` searches names, SKUs, barcodes and
+    external IDs."""
 
+    barcode: str | None = Field(
+        None, description="Exactly this barcode, as a scanner reads it."
+    )
     group_id: int | None = Field(None, description="With its nested groups.")
     kind: str | None = None
     is_active: bool | None = None

@@ -31,7 +31,15 @@ from crm.sales.models import (
     Unit,
     VatRate,
 )
+from crm.sales.models.catalogue import BARCODE_LENGTH, is_digits, normal_barcode
 from crm.sales.selectors.catalogue import MAX_GROUP_DEPTH, can_edit_catalogue
+from crm.sales.services.catalogue_images import (
+    CheckedImage,
+    ImageError,
+    image_check,
+    image_precheck,
+    image_store,
+)
 
 MONEY_LIMIT = Decimal("9999999999999999.99")
 QUANTITY_LIMIT = Decimal("99999999999.999")
@@ -41,6 +49,7 @@ PRODUCT_FIELDS = frozenset(
         "kind",
         "name",
         "sku",
+        "barcode",
         "description",
         "is_active",
         "external_id",
@@ -48,8 +57,11 @@ PRODUCT_FIELDS = frozenset(
         "group_id",
         "unit_id",
         "vat_rate_id",
+        "image",
     }
 )
+# Barcodes of these lengths in digits are GTINs: their last digit checks the rest.
+GTIN_KINDS = {8: "EAN-8", 12: "UPC-A", 13: "EAN-13", 14: "ITF-14"}
 
 
 def ensure_catalogue_editor(*, actor) -> None:
@@ -216,6 +228,62 @@ def clean_date(value: Any, *, field: str, errors: Errors) -> dt.date | None:
         return None
 
 
+def barcode_error(barcode: str) -> str | None:
+    """Why a barcode (as `normal_barcode` gives it) cannot be stored; None if it can.
+
+    Digits of an EAN-8, UPC-A, EAN-13 or ITF-14 length must end in the right check
+    digit: a mistyped digit is caught here rather than at the till. Other codes
+    (Code 128 text, in-house numbers) are taken as they are, on one line.
+    """
+    if not barcode:
+        return None
+    if len(barcode) > BARCODE_LENGTH:
+        return _("A barcode has at most %(count)d characters.") % {
+            "count": BARCODE_LENGTH
+        }
+    if not barcode.isprintable():
+        return _("A barcode is one line of letters, digits and signs.")
+    kind = GTIN_KINDS.get(len(barcode)) if is_digits(barcode) else None
+    if kind is not None and not _gtin_check_ok(barcode):
+        return _(
+            "The barcode %(barcode)s is not a valid %(kind)s: its check digit "
+            "does not match."
+        ) % {"barcode": barcode, "kind": kind}
+    return None
+
+
+def _gtin_check_ok(digits: str) -> bool:
+    """The GS1 check: digits weighted 3, 1, 3… from the right, the check digit
+    making the sum a multiple of ten."""
+    total = sum(
+        int(digit) * (3 if index % 2 == 0 else 1)
+        for index, digit in enumerate(reversed(digits[:-1]))
+    )
+    return (10 - total % 10) % 10 == int(digits[-1])
+
+
+def _clean_image(value: Any, *, errors: Errors) -> CheckedImage | str | None:
+    """An uploaded picture checked (stored only once everything else is right);
+    "" for an empty value, which removes the image; None after an error."""
+    if value in (None, "", False):
+        return ""
+    name = str(getattr(value, "name", "") or "")
+    try:
+        image_precheck(name=name, size=int(getattr(value, "size", 0) or 0))
+        value.seek(0)
+        return image_check(value.read(), name=name)
+    except ImageError as error:
+        add_error(errors, "image", error.message)
+    except (AttributeError, TypeError):
+        add_error(errors, "image", _("Send the picture as a file."))
+    return None
+
+
+def _store_image(values: dict[str, Any]) -> None:
+    if isinstance(values.get("image"), CheckedImage):
+        values["image"] = image_store(values["image"])
+
+
 def refuse_unknown(fields: Mapping[str, Any], allowed: Iterable[str]) -> None:
     unknown = set(fields) - set(allowed)
     if unknown:
@@ -274,6 +342,14 @@ def _clean_product(
                 current_id=product.vat_rate_id,
                 message=_("Choose a VAT rate from the list."),
             )
+        elif name == "barcode":
+            barcode = normal_barcode(value)
+            problem = barcode_error(barcode)
+            if problem:
+                add_error(errors, "barcode", problem)
+            values["barcode"] = barcode
+        elif name == "image":
+            values["image"] = _clean_image(value, errors=errors)
         else:
             values[name] = clean_text(value, model=Product, field=name, errors=errors)
     name = values.get("name", product.name)
@@ -407,7 +483,9 @@ def product_create(
 
     `fields` are the product's own fields, references as `group_id`, `unit_id`,
     `vat_rate_id` (the default VAT rate when left out); `prices` are its prices per
-    price list, as {price list id: price} or [{price_list_id, price}].
+    price list, as {price list id: price} or [{price_list_id, price}]. `image` is
+    an uploaded picture (checked as the 1C exchange checks one); `barcode` an EAN
+    or UPC, whose check digit must match, or any other code.
     """
     ensure_catalogue_editor(actor=actor)
     product = Product()
@@ -418,6 +496,7 @@ def product_create(
     values = _clean_product(product=product, fields=fields, errors=errors)
     rows = _clean_price_rows(prices, errors) or []
     raise_errors(errors)
+    _store_image(values)
     for name, value in values.items():
         setattr(product, name, value)
     product.created_by = actor
@@ -439,7 +518,9 @@ def product_update(
 ) -> Product:
     """Change a product: only the given fields (and prices) change.
 
-    A stale `version` (someone saved the product since) is refused with Conflict.
+    `image` set to an uploaded picture replaces the image, set empty removes it
+    (the file stays on disk: another product may show the same picture). A stale
+    `version` (someone saved the product since) is refused with Conflict.
     """
     ensure_catalogue_editor(actor=actor)
     errors: Errors = {}
@@ -448,6 +529,7 @@ def product_update(
     raise_errors(errors)
     before = audit.snapshot(product)
     claim_version(product, expected_version=version)
+    _store_image(values)
     for name, value in values.items():
         setattr(product, name, value)
     product.search_text = product.build_search_text()

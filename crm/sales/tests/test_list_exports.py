@@ -214,6 +214,7 @@ def _product_rows(usd_list, n: int = 0) -> None:
         vat_rate=vat("22"),
         cost_price=Decimal("30000.5"),
         external_id=f"1c-{n}",
+        barcode="4607176250213",
     )
     PriceFactory(product=full, price_list=usd_list, price=Decimal("1500.25"))
     ProductFactory(
@@ -238,7 +239,7 @@ def test_product_export_cells_equal_the_page_cells(admin_user):
     assert {"1,500.25 USD", "30,000.50", "Станки", "Service", "no"} <= _cells(
         written, "en"
     )
-    assert {"1\xa0500,25 USD", "нет"} <= _cells(written, "ru")
+    assert {"1\xa0500,25 USD", "нет", "4607176250213"} <= _cells(written, "ru")
 
 
 def test_product_export_of_one_price_list_filter_keeps_the_fast_path(admin_user):

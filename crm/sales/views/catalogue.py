@@ -114,7 +114,9 @@ def _search_products(actor, query: str, limit: int) -> list:
             title=product.name,
             url=product.get_absolute_url(),
             subtitle=" · ".join(
-                str(d) for d in (product.sku, product.get_kind_display()) if d
+                str(d)
+                for d in (product.sku, product.barcode, product.get_kind_display())
+                if d
             ),
             icon="box-seam",
         )
@@ -191,6 +193,12 @@ def _product_spec(actor, price_lists: list[PriceList]) -> ListSpec:
         ),
         text_column("sku", gettext_lazy("SKU"), lambda p: p.sku, sort="sku,name"),
         text_column(
+            "barcode",
+            gettext_lazy("Barcode"),
+            lambda p: p.barcode,
+            sort="barcode,name",
+        ),
+        text_column(
             "kind",
             gettext_lazy("Kind"),
             lambda p: choice_label(ProductKind, p.kind),
@@ -252,6 +260,7 @@ def _product_spec(actor, price_lists: list[PriceList]) -> ListSpec:
 LIST_FIELDS = (
     "name",
     "sku",
+    "barcode",
     "kind",
     "cost_price",
     "is_active",
@@ -360,7 +369,9 @@ def product_prices(request, pk: int):
 def _product_form_page(request, product: Product | None):
     conflict = False
     if request.method == "POST":
-        form = ProductForm(request.POST, actor=request.user, product=product)
+        form = ProductForm(
+            request.POST, request.FILES, actor=request.user, product=product
+        )
         if form.is_valid():
             try:
                 if product is None:
@@ -400,6 +411,7 @@ def _product_form_page(request, product: Product | None):
                 "kind": product.kind,
                 "name": product.name,
                 "sku": product.sku,
+                "barcode": product.barcode,
                 "group": product.group_id,
                 "unit": product.unit_id,
                 "vat_rate": product.vat_rate_id,
