@@ -18,10 +18,11 @@ item's fields, without a new version: a nightly exchange must not make a user's
 open form stale. The first picture of an item (Картинка) becomes its image; a
 file without pictures keeps the image the item has.
 
-An item's barcode (Штрихкод, the first of several) is checked as the product form
-checks it: an EAN or UPC whose check digit does not match is reported and left out,
-and the item goes in with the barcode it had (none when new). An item sent without
-a barcode keeps the one it has, since many 1C configurations send none at all.
+An item's barcode (Штрихкод, the first of several) is taken as 1C has it, even an
+EAN whose check digit does not match (the real base has three: they are printed on
+the goods, and 1C is the catalogue's master); only a code the CRM cannot store (too
+long, several lines) is reported and left out. An item sent without a barcode keeps
+the one it has, since many 1C configurations send none at all.
 """
 
 from __future__ import annotations
@@ -249,10 +250,10 @@ class CatalogueImport:
 
     def _barcode(self, data: dict[str, Any]) -> str:
         """The item's barcode (Штрихкод; the reader keeps the first of several);
-        "" when it has none or the check refuses it (then the report says why and
+        "" when it has none or it cannot be stored (then the report says why and
         the item keeps the barcode it has)."""
         barcode = normal_barcode(data.get("barcode"))
-        problem = barcode_error(barcode)
+        problem = barcode_error(barcode, check_digit=False)
         if problem:
             self.report.refuse("barcode", label("product", data), problem)
             return ""

@@ -228,12 +228,14 @@ def clean_date(value: Any, *, field: str, errors: Errors) -> dt.date | None:
         return None
 
 
-def barcode_error(barcode: str) -> str | None:
+def barcode_error(barcode: str, *, check_digit: bool = True) -> str | None:
     """Why a barcode (as `normal_barcode` gives it) cannot be stored; None if it can.
 
     Digits of an EAN-8, UPC-A, EAN-13 or ITF-14 length must end in the right check
     digit: a mistyped digit is caught here rather than at the till. Other codes
-    (Code 128 text, in-house numbers) are taken as they are, on one line.
+    (Code 128 text, in-house numbers) are taken as they are, on one line. A code
+    that comes from the accounting system (`check_digit=False`) is kept as it is
+    there: it is printed on the goods already, and refusing it loses data.
     """
     if not barcode:
         return None
@@ -244,7 +246,7 @@ def barcode_error(barcode: str) -> str | None:
     if not barcode.isprintable():
         return _("A barcode is one line of letters, digits and signs.")
     kind = GTIN_KINDS.get(len(barcode)) if is_digits(barcode) else None
-    if kind is not None and not _gtin_check_ok(barcode):
+    if check_digit and kind is not None and not _gtin_check_ok(barcode):
         return _(
             "The barcode %(barcode)s is not a valid %(kind)s: its check digit "
             "does not match."
@@ -344,7 +346,8 @@ def _clean_product(
             )
         elif name == "barcode":
             barcode = normal_barcode(value)
-            problem = barcode_error(barcode)
+            # Only a code being typed is checked: one 1C sent stays editable around.
+            problem = barcode_error(barcode, check_digit=barcode != product.barcode)
             if problem:
                 add_error(errors, "barcode", problem)
             values["barcode"] = barcode
