@@ -21,6 +21,7 @@ from crm.imports.entities.base import (
 from crm.imports.entities.rows import ServiceImporter
 from crm.imports.fields import EXTERNAL_ID, Field
 from crm.sales.models import (
+    Price,
     PriceList,
     Product,
     ProductGroup,
@@ -28,6 +29,7 @@ from crm.sales.models import (
     Unit,
     VatRate,
 )
+from crm.sales.models.catalogue import normal_barcode
 from crm.sales.services.catalogue import (
     ensure_catalogue_editor,
     product_create,
@@ -146,6 +148,23 @@ class ProductImporter(ServiceImporter):
         return self.vat_rates.get(
             text, field="vat_rate", message=_("There is no VAT rate «%(value)s».")
         )
+
+    def unchanged(self, obj, values: dict[str, Any]) -> bool:
+        values = dict(values)
+        if "barcode" in values:
+            values["barcode"] = normal_barcode(values["barcode"])
+        price = values.pop("price", None)
+        if price is not None:
+            if self.price_list is None:
+                return False
+            stored = (
+                Price.objects.filter(product=obj, price_list=self.price_list)
+                .values_list("price", flat=True)
+                .first()
+            )
+            if stored != price:
+                return False
+        return super().unchanged(obj, values)
 
     def save(self, obj, values: dict[str, Any]):
         values = dict(values)

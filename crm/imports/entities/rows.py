@@ -5,7 +5,7 @@ Each row runs its service in a savepoint, so every rule of the service applies
 (rights, checks, history, events, the curator's notification rules) and a refused
 row leaves nothing behind while the rest of its batch goes in. Rows match existing
 records by external ID, then by SKU (products) or e-mail (leads); a match is
-updated with the cells the file fills.
+updated with the cells the file fills, and left alone when they change nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +37,16 @@ class ServiceImporter(Importer):
 
     def save(self, obj, values: dict[str, Any]) -> Any:  # pragma: no cover
         raise NotImplementedError
+
+    def unchanged(self, obj, values: dict[str, Any]) -> bool:
+        """Whether the row would change nothing of `obj`: then the service is not
+        called, so a re-import raises no version (which would make a user's open
+        form stale) and counts no update. A value that is not a plain attribute
+        counts as a change unless the importer knows better."""
+        return all(
+            hasattr(obj, name) and getattr(obj, name) == value
+            for name, value in values.items()
+        )
 
     def write(self, rows: list[Row]) -> Outcome:
         outcome = Outcome()
@@ -72,6 +82,8 @@ class ServiceImporter(Importer):
                     % {"name": obj},
                     "external_id",
                 )
+                continue
+            if obj is not None and self.unchanged(obj, values):
                 continue
             try:
                 with transaction.atomic():

@@ -59,9 +59,11 @@ def test_barcodes_are_imported_checked_and_a_rerun_changes_none(
         job=import_upload(actor=admin_user, entity="products", upload=csv_file(text)),
     )
 
-    assert again.created_count == 0
+    assert (again.created_count, again.updated_count) == (0, 0)
     assert dict(Product.objects.values_list("sku", "barcode")) == codes
     assert AuditEntry.objects.count() == history
+    # nothing was saved again: an open product form is not made stale
+    assert set(Product.objects.values_list("version", flat=True)) == {1}
 
 
 def test_an_empty_barcode_cell_keeps_the_barcode_and_a_new_one_replaces_it(

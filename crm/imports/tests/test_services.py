@@ -308,17 +308,24 @@ def test_import_of_products_reads_decimal_commas_through_the_catalogue(
         "1234.50"
     )
     assert job.rejected_count == 1
-    # a second run updates by SKU
-    job = run_job(
-        actor=admin_user,
-        job=import_upload(
-            actor=admin_user,
-            entity="products",
-            upload=csv_file(text, encoding="cp1251"),
-        ),
-    )
+
+    def again(text):
+        upload = csv_file(text, encoding="cp1251")
+        job = import_upload(actor=admin_user, entity="products", upload=upload)
+        return run_job(actor=admin_user, job=job)
+
+    # the same file again matches by SKU and changes nothing, not even the version
+    job = again(text)
+    assert (job.created_count, job.updated_count) == (0, 0)
+    product.refresh_from_db()
+    assert product.version == 1
+    # a new price updates the product found by SKU
+    job = again(text.replace("1 234,50", "1 300"))
     assert (job.created_count, job.updated_count) == (0, 1)
     assert Product.objects.count() == 1
+    assert Price.objects.get(product=product, price_list=price_list).price == Decimal(
+        "1300"
+    )
 
 
 def test_import_of_leads_goes_through_the_lead_service(admin_user, csv_file, run_job):
@@ -337,6 +344,13 @@ def test_import_of_leads_goes_through_the_lead_service(admin_user, csv_file, run
     )
     assert lead.owner == admin_user
     assert job.created_count == 1
+    # the same file again finds the lead by e-mail and leaves it as it is
+    job = run_job(
+        actor=admin_user,
+        job=import_upload(actor=admin_user, entity="leads", upload=csv_file(text)),
+    )
+    assert (job.created_count, job.updated_count) == (0, 0)
+    assert Lead.objects.get().version == lead.version
 
 
 def test_a_failed_batch_leaves_no_row_and_the_job_resumes(
