@@ -89,7 +89,9 @@ def parse_bool(value: str, *, field: str) -> bool:
     )
 
 
-_MOBILE_RU = re.compile(r"9[0-24-9]\d{8}")
+# Russian mobile numbers as phonenumbers' metadata knows them, but for 9300…, where
+# it has gaps: those (and every other number) go through phonenumbers itself.
+_MOBILE_RU = re.compile(r"9(?:[0-24-9]\d{8}|3[1-9]\d{7}|30[1-9]\d{6})")
 _PHONE_CHARS = re.compile(r"^\+?[\d\s()\-.]+$")
 _NON_DIGITS = re.compile(r"\D")
 

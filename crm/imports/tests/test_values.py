@@ -88,6 +88,14 @@ def test_phone_fast_path_agrees_with_clean_phone_on_many_numbers():
         assert _outcome(values.phone, text) == _outcome(clean_phone, text), text
 
 
+def test_phone_fast_path_agrees_with_clean_phone_on_every_mobile_prefix():
+    tails = ["0000000", "0012345", "0300000", "0512345", "1234567", "9999999"]
+    for code in range(900, 1000):
+        for tail in tails:
+            text = f"+7 {code} {tail}"
+            assert _outcome(values.phone, text) == _outcome(clean_phone, text), text
+
+
 def test_phone_refuses_what_clean_phone_refuses():
     with pytest.raises(DomainError):
         values.phone("12345", field="phone")
