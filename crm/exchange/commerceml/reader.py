@@ -177,6 +177,8 @@ def _offer(elem: Element) -> dict[str, Any]:
         "unit_name": full or short,
         "prices": prices,
         "quantity": _stock(elem),
+        # An offer of a characteristic (size, colour) may have its own barcode.
+        "barcode": text(elem, "Штрихкод"),
     }
 
 

@@ -450,22 +450,20 @@ class CatalogueImport:
             if not characteristic:
                 plain[data["id"]] = base
                 continue
-            variants.append(
-                (
-                    {**data, "id": data["id"]},
-                    {
-                        "name": (data["name"] or base.name)[:300],
-                        "sku": data["sku"] or base.sku,
-                        "kind": base.kind,
-                        "group": base.group,
-                        "unit": self._unit(data["unit_code"], data["unit_name"])
-                        or base.unit,
-                        "vat_rate": base.vat_rate,
-                        "description": base.description,
-                        "is_active": base.is_active,
-                    },
-                )
-            )
+            values = {
+                "name": (data["name"] or base.name)[:300],
+                "sku": data["sku"] or base.sku,
+                "kind": base.kind,
+                "group": base.group,
+                "unit": self._unit(data["unit_code"], data["unit_name"]) or base.unit,
+                "vat_rate": base.vat_rate,
+                "description": base.description,
+                "is_active": base.is_active,
+            }
+            barcode = self._barcode(data)
+            if barcode:
+                values["barcode"] = barcode
+            variants.append(({**data, "id": data["id"]}, values))
         products = {**plain, **self._write_products(variants, kind="offer")}
         self._write_prices(accepted, products)
         self._write_stock(accepted, products)

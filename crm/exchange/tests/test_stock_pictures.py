@@ -383,3 +383,23 @@ def test_the_image_is_not_served_to_strangers_or_for_a_product_in_the_trash(
     assert anonymous.status_code == 302
     assert trashed.status_code == 404
     assert without.status_code == 404
+
+
+# --- barcodes of variants ----------------------------------------------------------
+
+
+def test_an_offer_of_a_characteristic_brings_its_own_barcode(
+    admin_user, import_file, catalogue
+):
+    from crm.sales.models import Product
+
+    variant = f"{BOOTS}#size-38"
+    body = _offer(variant, "<Количество>3</Количество>").replace(
+        "</Наименование>", "</Наименование><Штрихкод>4607176250213</Штрихкод>", 1
+    )
+    first = import_file(admin_user, _offers(body), "offers.xml")
+    again = import_file(admin_user, _offers(body), "offers.xml")
+
+    assert first.errors == []
+    assert Product.objects.get(external_id=variant).barcode == "4607176250213"
+    assert again.totals["created"] == again.totals["updated"] == 0
