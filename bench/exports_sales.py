@@ -20,74 +20,31 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-from bench.run import OUT, ROOT, BenchError, _peak_rss_mb, _pg_fresh_schema, log
+from bench import children
+from bench.run import BenchError, _peak_rss_mb, log
 
-MARKER = "dataset.json"
 DEMO_CONTACTS = 4_000
 LISTS = ("sales.deals", "sales.products")
 
 
-def _environment(rows: int, pg_url: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "PGOPTIONS", "PYTEST_VERSION")
-    }
-    engine = "postgresql" if pg_url else "sqlite"
-    env["CRM_DATA_DIR"] = str(OUT / f"exports-sales-{engine}-{rows}")
-    env["DJANGO_SETTINGS_MODULE"] = "crm.settings"
-    env["DEBUG"] = "false"
-    env["LOG_LEVEL"] = "ERROR"
-    if pg_url:
-        env["DATABASE_URL"] = pg_url
-        env["PGOPTIONS"] = f"-c search_path=bench_exports_sales_{rows}"
-    return env
-
-
 def _run_child(arguments: list[str], env: dict[str, str]) -> dict:
-    import subprocess
-
-    process = subprocess.run(
-        [sys.executable, "-m", "bench.exports_sales", *arguments],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    if process.returncode != 0:
-        raise BenchError(f"bench.exports_sales {' '.join(arguments[:4])} failed")
-    return json.loads(process.stdout)
-
-
-def _dataset(rows: int, pg_url: str, env: dict[str, str]) -> dict:
-    directory = Path(env["CRM_DATA_DIR"])
-    marker = directory / MARKER
-    if marker.exists():
-        log(f"   reusing {directory}")
-        return {**json.loads(marker.read_text()), "reused": True}
-    import shutil
-
-    shutil.rmtree(directory, ignore_errors=True)
-    if pg_url:
-        _pg_fresh_schema(pg_url, f"bench_exports_sales_{rows}")
-    directory.mkdir(parents=True, exist_ok=True)
-    log(f"   building {rows} deals and products in {directory}")
-    stats = _run_child(["--role", "build", "--rows", str(rows)], env)
-    marker.write_text(json.dumps(stats))
-    return {**stats, "reused": False}
+    return children.run_child("bench.exports_sales", arguments, env)
 
 
 def run(rows: int = 30_000, pg_url: str = "", language: str = "ru") -> dict:
     """Build (or reuse) the dataset and export each list; returns the JSON."""
-    env = _environment(rows, pg_url)
+    env = children.environment("exports-sales", rows, pg_url)
     results: dict = {"rows": rows, "engine": "postgresql" if pg_url else "sqlite"}
-    results["dataset"] = _dataset(rows, pg_url, env)
+    results["dataset"] = children.dataset(
+        env,
+        pg_url=pg_url,
+        schema_name=children.schema("exports-sales", rows),
+        what=f"{rows} deals and products",
+        build=lambda: _run_child(["--role", "build", "--rows", str(rows)], env),
+    )
     for list_key in LISTS:
         log(f"   {list_key}")
         results[list_key] = _run_child(

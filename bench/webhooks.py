@@ -23,89 +23,43 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-from bench.run import OUT, ROOT, BenchError, _peak_rss_mb, _pg_fresh_schema, log
-
-MARKER = "dataset.json"
-
-
-def _environment(size: int, pg_url: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "PGOPTIONS", "PYTEST_VERSION")
-    }
-    engine = "postgresql" if pg_url else "sqlite"
-    env["CRM_DATA_DIR"] = str(OUT / f"webhooks-{engine}-{size}")
-    env["DJANGO_SETTINGS_MODULE"] = "crm.settings"
-    env["DEBUG"] = "false"
-    env["LOG_LEVEL"] = "ERROR"
-    if pg_url:
-        env["DATABASE_URL"] = pg_url
-        env["PGOPTIONS"] = f"-c search_path=bench_webhooks_{size}"
-    return env
-
-
-def _run_child(module: str, arguments: list[str], env: dict[str, str]) -> dict:
-    import subprocess
-
-    process = subprocess.run(
-        [sys.executable, "-m", module, *arguments],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    if process.returncode != 0:
-        raise BenchError(f"{module} {' '.join(arguments[:3])} failed")
-    return json.loads(process.stdout)
-
-
-def _dataset(size: int, pg_url: str, env: dict[str, str]) -> dict:
-    directory = Path(env["CRM_DATA_DIR"])
-    marker = directory / MARKER
-    if marker.exists():
-        log(f"   reusing {directory}")
-        return {**json.loads(marker.read_text()), "reused": True}
-    import shutil
-
-    shutil.rmtree(directory, ignore_errors=True)
-    if pg_url:
-        _pg_fresh_schema(pg_url, f"bench_webhooks_{size}")
-    directory.mkdir(parents=True, exist_ok=True)
-    log(f"   building {size} contacts in {directory}")
-    stats = _run_child(
-        "bench.run", ["--role", "build", "--contacts", str(size), "--seed", "1"], env
-    )
-    marker.write_text(json.dumps(stats))
-    return {**stats, "reused": False}
+from bench import children
+from bench.run import BenchError, _peak_rss_mb, log
 
 
 def run(contacts: int = 100_000, pg_url: str = "", events: int = 500) -> dict:
     """Build (or reuse) the dataset and measure every figure; returns the JSON."""
-    env = _environment(contacts, pg_url)
+    env = children.environment("webhooks", contacts, pg_url)
     results: dict = {
         "contacts": contacts,
         "engine": "postgresql" if pg_url else "sqlite",
     }
-    results["dataset"] = _dataset(contacts, pg_url, env)
+    results["dataset"] = children.dataset(
+        env,
+        pg_url=pg_url,
+        schema_name=children.schema("webhooks", contacts),
+        what=f"{contacts} contacts",
+        build=lambda: children.run_child(
+            "bench.run",
+            ["--role", "build", "--contacts", str(contacts), "--seed", "1"],
+            env,
+        ),
+    )
     for fmt in ("csv", "xlsx"):
         for who in ("admin", "sales"):
             log(f"   export.{fmt}.{who}")
-            results[f"export.{fmt}.{who}"] = _run_child(
+            results[f"export.{fmt}.{who}"] = children.run_child(
                 "bench.webhooks",
                 ["--role", "export", "--format", fmt, "--who", who],
                 env,
             )
     log("   webhooks")
-    results["webhooks"] = _run_child(
+    results["webhooks"] = children.run_child(
         "bench.webhooks", ["--role", "webhooks", "--events", str(events)], env
     )
     return results
