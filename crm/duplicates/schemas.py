@@ -93,8 +93,9 @@ class DuplicateCheckIn(Schema):
             "Its fields as you would send them to create it. Contacts are checked "
             "by `last_name`, `first_name`, `middle_name`, `birth_date`, `email`, "
             "`phone`, `address`; companies by `name`, `inn`, `kpp`, `email`, "
-            "`phone`, `legal_address`, `actual_address`, `website`; other keys are "
-            "ignored, and an incomplete e-mail, phone or INN is left out."
+            "`phone`, `legal_address`, `actual_address`, `website`; both by "
+            "`phones` and `emails`, lists of further ones (up to 5 each). Other "
+            "keys are ignored, and an incomplete e-mail, phone or INN is left out."
         )
     )
     exclude_id: int | None = Field(

@@ -9,6 +9,7 @@ reader who sees everything lists the queue straight from its index.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -246,6 +247,42 @@ def typed_row(entity: str, values: Mapping[str, Any], record_id: int = UNSAVED):
     )
 
 
+# Further phones and e-mails of a record being typed that the check looks at.
+FURTHER_LIMIT = 5
+_FURTHER_FIELD = re.compile(r"^(phones|emails)-(\d+)-value$")
+
+
+def _further(values: Mapping[str, Any], kind: str) -> list[str]:
+    """The further phones or e-mails (`kind`) of a form's rows (`phones-0-value`…)
+    or of a body's list (`"phones": [...]`), at most FURTHER_LIMIT."""
+    given = values.get(f"{kind}s")
+    if isinstance(given, list | tuple):
+        found = [str(v) for v in given]
+    else:
+        rows = sorted(
+            (int(match[2]), key)
+            for key in values
+            if (match := _FURTHER_FIELD.match(key)) and match[1] == f"{kind}s"
+        )
+        found = [str(values.get(key) or "") for _n, key in rows]
+    return [v for v in found if v.strip()][:FURTHER_LIMIT]
+
+
+def typed_rows(entity: str, values: Mapping[str, Any], record_id: int = UNSAVED):
+    """The record's `spec` row and, for each further phone or e-mail, the row with
+    it in place of the main one: a copy often shares only its second number."""
+    row = typed_row(entity, values, record_id)
+    columns = spec(entity_of(entity)).columns
+    rows = [row]
+    for kind, clean in (("email", clean_email), ("phone", clean_phone)):
+        index = columns.index(kind)
+        for value in _further(values, kind):
+            typed = _typed(value, clean)
+            if typed and typed != row[index]:
+                rows.append((*row[:index], typed, *row[index + 1 :]))
+    return rows
+
+
 def likely_duplicates(
     *,
     actor,
@@ -268,10 +305,10 @@ def likely_duplicates(
     the actor may not see is never named, nor hinted at by a score.
     """
     entity = entity_of(entity)
-    row = typed_row(entity, values, exclude_id or UNSAVED)
-    if not any(row[1:]):
+    rows = typed_rows(entity, values, exclude_id or UNSAVED)
+    if not any(value for row in rows for value in row[1:]):
         return []
-    ids, points = candidate_ids(entity, [row])
+    ids, points = candidate_ids(entity, rows)
     ids.discard(UNSAVED)
     if not ids:
         return []
@@ -284,14 +321,15 @@ def likely_duplicates(
         with_point(entity, other, points.get(other[0]))
         for other in live_rows(entity, ids, scope)
     ]
-    own = row[0]
-    best = [
-        (c.b if c.a == own else c.a, c)
-        for c in sorted(
-            candidates_against(entity, [row], others),
-            key=lambda c: (-c.score, c.a, c.b),
-        )[:limit]
-    ]
+    own = rows[0][0]
+    # Each of the typed rows against the candidates; a record keeps its best score.
+    scored: dict[int, Any] = {}
+    for row in rows:
+        for c in candidates_against(entity, [row], others):
+            pk = c.b if c.a == own else c.a
+            if pk not in scored or c.score > scored[pk].score:
+                scored[pk] = c
+    best = sorted(scored.items(), key=lambda item: (-item[1].score, item[0]))[:limit]
     if not best:
         return []
     found = model.all_objects.only(*columns).in_bulk([pk for pk, _c in best])
@@ -305,7 +343,15 @@ def likely_duplicates(
 def record_likely_duplicates(*, actor, obj) -> list[LikelyDuplicate]:
     """`likely_duplicates` of a saved company or contact (an API create answer)."""
     entity = entity_of(obj._meta.model_name)
-    values = {name: getattr(obj, name) for name in checked_fields(entity)}
+    values: dict[str, Any] = {
+        name: getattr(obj, name) for name in checked_fields(entity)
+    }
+    for kind in ("phone", "email"):
+        values[f"{kind}s"] = list(
+            obj.contact_points.filter(kind=kind)
+            .order_by("id")
+            .values_list("value", flat=True)[:FURTHER_LIMIT]
+        )
     return likely_duplicates(
         actor=actor, entity=entity, values=values, exclude_id=obj.pk
     )

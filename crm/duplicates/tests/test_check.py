@@ -268,3 +268,43 @@ def test_every_query_of_the_check_reads_an_index(manager, entity, values):
                 # The trap of a table without statistics: the list index read
                 # for `deleted_at IS NULL` alone, i.e. every live row.
                 assert "(deleted_at=?)" not in plan, (sql, plan)
+
+
+def test_a_further_e_mail_of_the_typed_record_finds_the_contact(manager):
+    # given a contact whose main e-mail the new record has only as a further one
+    known = ContactFactory(
+        curator=manager, last_name="Орлов", first_name="Пётр", email="p@orlov.ru"
+    )
+    # when the main e-mail is another and the further rows of the form hold it
+    found = _check(
+        manager,
+        last_name="Орлов",
+        first_name="Пётр",
+        email="petr@work.ru",
+        **{"emails-0-value": "", "emails-1-value": "P@Orlov.ru"},
+    )
+    # then it is found, as a duplicate by that e-mail
+    assert [f.record for f in found] == [known]
+    assert "same_email" in found[0].reasons
+
+
+def test_further_phones_of_an_api_body_are_checked(manager):
+    known = ContactFactory(curator=manager, phone="+79161112233")
+    found = _check(
+        manager,
+        last_name=known.last_name,
+        first_name=known.first_name,
+        phones=["+7 916 000-00-00", "8 916 111-22-33"],
+    )
+    assert [f.record for f in found] == [known]
+    assert "same_phone" in found[0].reasons
+
+
+def test_a_saved_record_is_checked_with_its_further_phones(manager):
+    known = ContactFactory(curator=manager, phone="+79162223344")
+    new = ContactFactory(
+        curator=manager, last_name=known.last_name, first_name=known.first_name
+    )
+    ContactPointFactory(contact=new, kind=ContactPointKind.PHONE, value="+79162223344")
+    found = record_likely_duplicates(actor=manager, obj=new)
+    assert [f.record for f in found] == [known]
