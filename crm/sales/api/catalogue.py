@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from ninja import Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from crm.core.schemas import ordered, paginate
 from crm.customers.selectors import company_get
@@ -111,6 +112,31 @@ def update_product(request, product_id: int, payload: ProductPatch):
     services.product_update(
         actor=request.user, product=product, **_data(payload, partial=True)
     )
+    return _product(request, product_id)
+
+
+@router.post(
+    "/products/{product_id}/image",
+    response=ProductOut,
+    operation_id="product_image_set",
+)
+def set_product_image(request, product_id: int, file: File[UploadedFile]):
+    """Upload the product's picture (multipart `file`: JPEG, PNG, GIF or WebP, checked
+    to be one); it replaces the picture the product had."""
+    product = _product(request, product_id)
+    services.product_update(actor=request.user, product=product, image=file)
+    return _product(request, product_id)
+
+
+@router.delete(
+    "/products/{product_id}/image",
+    response=ProductOut,
+    operation_id="product_image_remove",
+)
+def remove_product_image(request, product_id: int):
+    """Take the picture off the product."""
+    product = _product(request, product_id)
+    services.product_update(actor=request.user, product=product, image="")
     return _product(request, product_id)
 
 

@@ -230,3 +230,49 @@ def test_the_form_shows_the_stock_read_only_with_its_date(client, head):
     assert 'name="stock"' not in form
     product.refresh_from_db()
     assert product.stock == Decimal("20.500")
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+def test_the_api_uploads_replaces_and_removes_the_picture(api_client, head, media):
+    product = ProductFactory(name="Насос")
+    client = api_client(head)
+    url = f"/api/v1/products/{product.pk}/image"
+
+    response = client.client.post(url, {"file": _upload(_png(), "pump.png")})
+    assert response.status_code == 200, response.content
+    assert response.json()["image_url"]
+    product.refresh_from_db()
+    first = product.image.name
+    assert first.endswith(".png")
+
+    response = client.client.post(url, {"file": _upload(_png("blue"), "b.png")})
+    assert response.status_code == 200
+    product.refresh_from_db()
+    assert product.image.name != first
+
+    response = client.delete(f"products/{product.pk}/image")
+    assert response.status_code == 200
+    assert response.json()["image_url"] == ""
+    product.refresh_from_db()
+    assert not product.image
+
+
+def test_the_api_refuses_a_false_picture_and_a_manager(
+    api_client, head, manager, media
+):
+    product = ProductFactory(name="Насос")
+    url = f"/api/v1/products/{product.pk}/image"
+
+    response = api_client(head).client.post(
+        url, {"file": _upload(b"not an image", "evil.png")}
+    )
+    assert response.status_code == 422
+    assert "image" in response.content.decode()
+
+    response = api_client(manager).client.post(url, {"file": _upload(_png())})
+    assert response.status_code == 403
+    product.refresh_from_db()
+    assert not product.image
+    assert _stored(media) == []
