@@ -17,17 +17,19 @@ from bench.run import OUT, ROOT, BenchError, _pg_fresh_schema, log
 MARKER = "dataset.json"
 
 
-def environment(stem: str, size: int, pg_url: str) -> dict[str, str]:
+def environment(stem: str, size: int | None, pg_url: str) -> dict[str, str]:
     """The environment of a child measuring `stem` at `size`: data in
     bench/out/<stem>-<engine>-<size>/, on PostgreSQL in the schema
-    bench_<stem>_<size> of `pg_url`."""
+    bench_<stem>_<size> of `pg_url` (without the size when it is None). The
+    caller's database, job queue and test settings are not passed on."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "PGOPTIONS", "PYTEST_VERSION")
+        if k not in ("DATABASE_URL", "PGOPTIONS", "PYTEST_VERSION", "REDIS_URL")
     }
     engine = "postgresql" if pg_url else "sqlite"
-    env["CRM_DATA_DIR"] = str(OUT / f"{stem}-{engine}-{size}")
+    suffix = "" if size is None else f"-{size}"
+    env["CRM_DATA_DIR"] = str(OUT / f"{stem}-{engine}{suffix}")
     env["DJANGO_SETTINGS_MODULE"] = "crm.settings"
     env["DEBUG"] = "false"
     env["LOG_LEVEL"] = "ERROR"
@@ -37,8 +39,9 @@ def environment(stem: str, size: int, pg_url: str) -> dict[str, str]:
     return env
 
 
-def schema(stem: str, size: int) -> str:
-    return f"bench_{stem.replace('-', '_')}_{size}"
+def schema(stem: str, size: int | None) -> str:
+    suffix = "" if size is None else f"_{size}"
+    return f"bench_{stem.replace('-', '_')}{suffix}"
 
 
 def run_child(module: str, arguments: list[str], env: dict[str, str]) -> dict:

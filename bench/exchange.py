@@ -24,52 +24,26 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench.run import OUT, ROOT, BenchError, _peak_rss_mb, _pg_fresh_schema, log
+from bench import children
+from bench.run import BenchError, _peak_rss_mb, _pg_fresh_schema, log
 
 SAMPLES = Path("/work/shared/samples/1c-commerceml")
-SCHEMA = "bench_exchange"
-
-
-def _environment(pg_url: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "PGOPTIONS", "PYTEST_VERSION", "REDIS_URL")
-    }
-    engine = "postgresql" if pg_url else "sqlite"
-    env["CRM_DATA_DIR"] = str(OUT / f"exchange-{engine}")
-    env["DJANGO_SETTINGS_MODULE"] = "crm.settings"
-    env["DEBUG"] = "false"
-    env["LOG_LEVEL"] = "ERROR"
-    if pg_url:
-        env["DATABASE_URL"] = pg_url
-        env["PGOPTIONS"] = f"-c search_path={SCHEMA}"
-    return env
 
 
 def run(items: int = 100_000, pg_url: str = "") -> dict:
     """Measure in a fresh database; returns the figures (see the module's text)."""
-    env = _environment(pg_url)
+    env = children.environment("exchange", None, pg_url)
     shutil.rmtree(env["CRM_DATA_DIR"], ignore_errors=True)
     Path(env["CRM_DATA_DIR"]).mkdir(parents=True)
     if pg_url:
-        _pg_fresh_schema(pg_url, SCHEMA)
-    process = subprocess.run(
-        [sys.executable, "-m", "bench.exchange", "--child", "--items", str(items)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        check=False,
+        _pg_fresh_schema(pg_url, children.schema("exchange", None))
+    figures = children.run_child(
+        "bench.exchange", ["--child", "--items", str(items)], env
     )
-    if process.returncode != 0:
-        raise BenchError("bench.exchange: the measuring child failed")
-    figures = json.loads(process.stdout)
     figures["engine"] = "postgresql" if pg_url else "sqlite"
     return figures
 

@@ -21,12 +21,12 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench.run import OUT, ROOT, BenchError, _peak_rss_mb, _pg_fresh_schema, log
+from bench import children
+from bench.run import OUT, BenchError, _peak_rss_mb, _pg_fresh_schema, log
 
 HEADER = [
     "Внешний код",
@@ -120,35 +120,17 @@ def run(
     results: dict = {"rows": rows, "file_mb": round(csv_path.stat().st_size / 2**20, 1)}
     engines = ["sqlite"] + (["postgresql"] if pg_url else [])
     for engine in engines:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("DATABASE_URL", "PGOPTIONS", "PYTEST_VERSION")
-        }
-        directory = OUT / f"imports-{engine}-{rows}"
+        env = children.environment(
+            "imports", rows, pg_url if engine != "sqlite" else ""
+        )
+        directory = Path(env["CRM_DATA_DIR"])
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
-        env.update(
-            CRM_DATA_DIR=str(directory),
-            DJANGO_SETTINGS_MODULE="crm.settings",
-            DEBUG="false",
-            LOG_LEVEL="ERROR",
-        )
         if engine == "postgresql":
-            schema = f"bench_imports_{rows}"
-            _pg_fresh_schema(pg_url, schema)
-            env["DATABASE_URL"] = pg_url
-            env["PGOPTIONS"] = f"-c search_path={schema}"
+            _pg_fresh_schema(pg_url, children.schema("imports", rows))
         log(f"importing {rows} contacts on {engine}")
-        command = [sys.executable, "-m", "bench.imports", "--child", str(csv_path)]
-        if reimport:
-            command.append("--reimport")
-        process = subprocess.run(
-            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, check=False
-        )
-        if process.returncode != 0:
-            raise BenchError(f"the import on {engine} failed (see above)")
-        results[engine] = json.loads(process.stdout)
+        arguments = ["--child", str(csv_path)] + (["--reimport"] if reimport else [])
+        results[engine] = children.run_child("bench.imports", arguments, env)
     return results
 
 
