@@ -85,6 +85,21 @@ def split_full_name(text: str) -> tuple[str, str, str]:
     return parts[0], parts[1], " ".join(parts[2:])
 
 
+def full_name_values(text: str, row: Row) -> dict[str, str]:
+    """The parts of a «Фамилия Имя Отчество» cell that the row does not give in
+    their own columns; a part too long for its field refuses the row."""
+    last, first, middle = split_full_name(text)
+    return {
+        key: limited(part, field="full_name", limit=100)
+        for key, part in (
+            ("last_name", last),
+            ("first_name", first),
+            ("middle_name", middle),
+        )
+        if part and not row.values.get(key)
+    }
+
+
 class ContactImporter(BulkImporter):
     """Contacts, their places of work and the companies those need."""
 
@@ -161,14 +176,7 @@ class ContactImporter(BulkImporter):
                 if name in _TEXT_LIMITS:
                     values[name] = limited(text, field=name, limit=_TEXT_LIMITS[name])
                 elif name == "full_name":
-                    last, first, middle = split_full_name(text)
-                    for key, part in (
-                        ("last_name", last),
-                        ("first_name", first),
-                        ("middle_name", middle),
-                    ):
-                        if part and not row.values.get(key):
-                            values[key] = limited(part, field="full_name", limit=100)
+                    values.update(full_name_values(text, row))
                 elif name == "email":
                     values["email"] = parse.email(text, field="email")
                 elif name == "phone":

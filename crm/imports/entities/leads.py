@@ -16,7 +16,7 @@ from crm.imports.entities.base import (
     source_lookup,
     user_lookup,
 )
-from crm.imports.entities.contacts import split_full_name
+from crm.imports.entities.contacts import full_name_values
 from crm.imports.entities.rows import ServiceImporter
 from crm.imports.fields import EXTERNAL_ID, Field
 from crm.sales.models import (
@@ -85,14 +85,7 @@ class LeadImporter(ServiceImporter):
             if name in _LEAD_LIMITS:
                 values[name] = limited(text, field=name, limit=_LEAD_LIMITS[name])
             elif name == "full_name":
-                last, first, middle = split_full_name(text)
-                for key, part in (
-                    ("last_name", last),
-                    ("first_name", first),
-                    ("middle_name", middle),
-                ):
-                    if part and not row.values.get(key):
-                        values[key] = part[:100]
+                values.update(full_name_values(text, row))
             elif name in ("inn", "description"):
                 values[name] = text
             elif name == "email":

@@ -563,3 +563,19 @@ def test_import_of_an_xlsx_workbook(admin_user, run_job, tmp_path):
     company = Company.objects.get()
     assert (company.inn, company.phone) == (valid_inn(7), "+79161234567")
     assert job.status == ImportStatus.DONE
+
+
+def test_a_lead_s_full_name_part_too_long_is_refused_not_cut(
+    admin_user, csv_file, run_job
+):
+    from crm.sales.models import Lead
+
+    text = f"ФИО;E-mail\nИванов {'И' * 101};i@example.com\n"
+    job = run_job(
+        actor=admin_user,
+        job=import_upload(actor=admin_user, entity="leads", upload=csv_file(text)),
+    )
+    assert not Lead.objects.exists()
+    error = ImportRowError.objects.get(job=job)
+    assert (error.row, error.column) == (2, "ФИО")
+    assert "100" in error.message
